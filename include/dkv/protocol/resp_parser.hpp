@@ -1,0 +1,41 @@
+#pragma once
+// Incremental RESP2 request parser: multibulk (`*2\r\n$3\r\nGET\r\n$1\r\nk\r\n`,
+// what redis-cli and redis-benchmark send) and inline commands (`GET k\r\n`,
+// what netcat users type; `\n` alone also ends a line). It reports complete /
+// need_more / bad and the bytes consumed; the caller owns the buffer.
+// No allocation on the hot path: arguments are views into the caller's
+// buffer, or into `scratch` for inline arguments that needed unescaping.
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "dkv/protocol/frame.hpp"
+
+namespace dkv::protocol::resp {
+
+struct limits {
+  std::uint32_t max_bulk = default_max_frame;  // longest single argument
+  std::uint32_t max_args = 1024 * 1024;        // most arguments in one command
+  std::uint32_t max_inline = 64 * 1024;        // longest inline line
+};
+
+struct parse_result {
+  parse_state state = parse_state::need_more;
+  std::size_t consumed = 0;  // complete: bytes of this command (args may be empty: skip it)
+  // need_more: a lower bound of the total bytes the command needs, when known
+  // (lets the caller grow its buffer once for a large bulk), else 0.
+  std::size_t need_hint = 0;
+  // bad: the Redis error text without the leading "-ERR " and the CRLF, e.g.
+  // "Protocol error: invalid multibulk length".
+  std::string_view why;
+};
+
+// Parses one command from the front of `buf` into `args` (cleared first).
+// `scratch` is reused storage for unescaped inline arguments.
+parse_result parse_command(std::string_view buf, std::vector<std::string_view>& args,
+                           std::string& scratch, const limits& lim);
+
+}  // namespace dkv::protocol::resp

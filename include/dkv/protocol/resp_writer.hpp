@@ -1,0 +1,18 @@
+#pragma once
+// RESP2 reply encoders: each appends one reply to an output buffer.
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace dkv::protocol::resp {
+
+void simple_string(std::string& out, std::string_view s);  // +OK\r\n
+void error(std::string& out, std::string_view msg);         // -ERR msg\r\n (msg given whole, e.g. "ERR ...")
+void integer(std::string& out, std::int64_t v);             // :1\r\n
+void bulk(std::string& out, std::string_view s);            // $3\r\nabc\r\n
+void null_bulk(std::string& out);                           // $-1\r\n
+void array_header(std::string& out, std::size_t n);         // *n\r\n
+void null_array(std::string& out);                          // *-1\r\n
+
+}  // namespace dkv::protocol::resp
