@@ -1,0 +1,45 @@
+#pragma once
+// kv-node settings, parsed from (highest priority first) the command line,
+// DKV_* environment variables (DKV_PEER_ADDR for --peer-addr), and a config
+// file (--config, `key = value` lines as Program_options reads them).
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <variant>
+
+#include "dkv/config/host_port.hpp"
+
+namespace dkv::config {
+
+enum class fsync_mode { always, everysec, no };
+
+struct node_config {
+  std::string id;                        // --id (required)
+  host_port peer_addr;                   // --peer-addr host:port advertised to peers (required)
+  std::optional<host_port> join_addr;    // --join-addr host:port of any member
+  std::string data_dir;                  // --data-dir, default ./data/<id>
+  host_port listen;                      // --listen host[:port], default: peer-addr
+  std::optional<std::uint16_t> port;     // --port N overrides the listen port (0 = any free port)
+  std::string log_dir;                   // --log-dir, default ./logs (files go to <log_dir>/<id>/)
+  std::string log_level = "info";        // --log-level trace|debug|info|warning|error
+  std::uint32_t max_frame = 16u << 20;   // --max-frame bytes of one frame body / RESP bulk
+  std::uint32_t max_key = 64u << 10;     // --max-key bytes
+  std::uint32_t vnodes = 64;             // --vnodes tokens per node on the ring
+  std::string cluster = "dkv";           // --cluster name checked in peer HELLO
+  fsync_mode fsync = fsync_mode::everysec;  // --fsync always|everysec|no
+  bool repl = true;                      // --no-repl turns the stdin REPL off
+};
+
+// What parsing produced: a config, or a request to print help/version and
+// exit 0, or an error (one line, no trailing newline) to print and exit 2.
+struct help_request { std::string text; };
+struct config_error { std::string message; };
+using parse_outcome = std::variant<node_config, help_request, config_error>;
+
+// `env` looks up an environment variable (nullptr when unset); tests pass
+// their own, main passes std::getenv.
+using env_lookup = const char* (*)(const char*);
+parse_outcome parse_node_config(int argc, const char* const* argv, env_lookup env);
+
+}  // namespace dkv::config
