@@ -1,0 +1,81 @@
+#pragma once
+// The in-memory versioned key-value store of one node (DESIGN §6).
+// Keys are grouped by partition (top bits of XXH3, see common/key_hash.hpp)
+// so that a whole partition can be listed, counted or dropped without
+// scanning the others. Every write carries a version; apply() keeps the
+// larger one (last-writer-wins), and deletes leave tombstones that carry
+// their version until purge_tombstones() removes them after a grace period.
+// Pure: no clocks, no I/O.
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <boost/unordered/unordered_flat_map.hpp>
+
+#include "dkv/common/key_hash.hpp"
+#include "dkv/store/version.hpp"
+
+namespace dkv::store {
+
+struct entry {
+  std::string value;  // empty for a tombstone
+  version ver;
+  bool tombstone = false;
+};
+
+struct key_hasher {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view k) const noexcept { return common::key_hash(k); }
+};
+struct key_equal {
+  using is_transparent = void;
+  bool operator()(std::string_view a, std::string_view b) const noexcept { return a == b; }
+};
+
+using partition_map = boost::unordered_flat_map<std::string, entry, key_hasher, key_equal>;
+
+// What a write did.
+enum class apply_result {
+  applied,  // the write's version was newer: it is now the stored state
+  stale,    // an equal or newer version is stored: nothing changed
+};
+
+class store {
+ public:
+  store();
+
+  // The live value of `key`, or nullopt when absent or deleted. The view is
+  // valid until the next write to the store.
+  std::optional<std::string_view> get(std::string_view key) const;
+  // The stored entry, tombstones included.
+  const entry* find(std::string_view key) const;
+
+  apply_result put(std::string_view key, std::string_view value, const version& v);
+  apply_result remove(std::string_view key, const version& v);
+
+  // Drops tombstones with a version hlc below `hlc_before`; returns how many.
+  std::size_t purge_tombstones(std::uint64_t hlc_before);
+
+  const partition_map& partition(std::uint32_t p) const { return partitions_[p]; }
+
+  std::size_t live_keys() const noexcept { return live_keys_; }
+  std::size_t tombstones() const noexcept { return tombstones_; }
+  // Bytes of keys and live values (payload, not allocator overhead).
+  std::size_t payload_bytes() const noexcept { return payload_bytes_; }
+
+ private:
+  apply_result write(std::string_view key, std::string_view value, const version& v,
+                     bool tombstone);
+  void account(const entry& e, std::size_t key_size, int sign) noexcept;
+
+  std::vector<partition_map> partitions_;
+  std::size_t live_keys_ = 0;
+  std::size_t tombstones_ = 0;
+  std::size_t payload_bytes_ = 0;
+};
+
+}  // namespace dkv::store

@@ -1,0 +1,123 @@
+#define BOOST_TEST_MODULE store
+#include <boost/test/unit_test.hpp>
+
+#include <string>
+
+#include "dkv/store/hlc.hpp"
+#include "dkv/store/store.hpp"
+
+using dkv::store::apply_result;
+using dkv::store::version;
+
+BOOST_AUTO_TEST_CASE(put_get_overwrite_with_newer_version) {
+  dkv::store::store s;
+  BOOST_TEST(!s.get("k").has_value());
+  BOOST_TEST((s.put("k", "v1", version{10, 1}) == apply_result::applied));
+  BOOST_TEST(*s.get("k") == "v1");
+  BOOST_TEST((s.put("k", "v2", version{11, 1}) == apply_result::applied));
+  BOOST_TEST(*s.get("k") == "v2");
+  BOOST_TEST(s.live_keys() == 1u);
+  BOOST_TEST(s.payload_bytes() == 3u);
+}
+
+BOOST_AUTO_TEST_CASE(older_or_equal_version_is_stale) {
+  dkv::store::store s;
+  s.put("k", "new", version{20, 1});
+  BOOST_TEST((s.put("k", "old", version{19, 9}) == apply_result::stale));
+  BOOST_TEST((s.put("k", "same", version{20, 1}) == apply_result::stale));
+  BOOST_TEST(*s.get("k") == "new");
+}
+
+BOOST_AUTO_TEST_CASE(node_tiebreak_orders_equal_timestamps) {
+  dkv::store::store s;
+  s.put("k", "from-2", version{20, 2});
+  BOOST_TEST((s.put("k", "from-1", version{20, 1}) == apply_result::stale));
+  BOOST_TEST((s.put("k", "from-3", version{20, 3}) == apply_result::applied));
+  BOOST_TEST(*s.get("k") == "from-3");
+}
+
+BOOST_AUTO_TEST_CASE(tombstone_hides_and_blocks_older_writes) {
+  dkv::store::store s;
+  s.put("k", "v", version{10, 1});
+  BOOST_TEST((s.remove("k", version{12, 1}) == apply_result::applied));
+  BOOST_TEST(!s.get("k").has_value());
+  BOOST_REQUIRE(s.find("k") != nullptr);
+  BOOST_TEST(s.find("k")->tombstone);
+  // A late write older than the delete (e.g. a migrated batch) loses.
+  BOOST_TEST((s.put("k", "late", version{11, 7}) == apply_result::stale));
+  BOOST_TEST(!s.get("k").has_value());
+  BOOST_TEST(s.live_keys() == 0u);
+  BOOST_TEST(s.tombstones() == 1u);
+  BOOST_TEST(s.payload_bytes() == 0u);
+  // A newer write resurrects it.
+  BOOST_TEST((s.put("k", "again", version{13, 1}) == apply_result::applied));
+  BOOST_TEST(*s.get("k") == "again");
+  BOOST_TEST(s.tombstones() == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(delete_of_unknown_key_still_records_tombstone) {
+  dkv::store::store s;
+  BOOST_TEST((s.remove("ghost", version{50, 1}) == apply_result::applied));
+  BOOST_TEST((s.put("ghost", "old", version{40, 1}) == apply_result::stale));
+  BOOST_TEST(!s.get("ghost").has_value());
+}
+
+BOOST_AUTO_TEST_CASE(seed_version_loses_to_everything) {
+  dkv::store::store s;
+  s.put("k", "seed", dkv::store::seed_version);
+  BOOST_TEST((s.put("k", "user", version{1, 1}) == apply_result::applied));
+  BOOST_TEST((s.put("k", "seed", dkv::store::seed_version) == apply_result::stale));
+}
+
+BOOST_AUTO_TEST_CASE(purge_drops_only_old_tombstones) {
+  dkv::store::store s;
+  s.put("live", "v", version{1, 1});
+  s.remove("old", version{5, 1});
+  s.remove("young", version{50, 1});
+  BOOST_TEST(s.purge_tombstones(10) == 1u);
+  BOOST_TEST(s.find("old") == nullptr);
+  BOOST_TEST(s.find("young") != nullptr);
+  BOOST_TEST(*s.get("live") == "v");
+  BOOST_TEST(s.tombstones() == 1u);
+  BOOST_TEST(s.live_keys() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(binary_safe_keys_and_values) {
+  dkv::store::store s;
+  const std::string key("a\0b", 3), value("\r\n\0\xff", 4);
+  s.put(key, value, version{1, 1});
+  BOOST_TEST(*s.get(key) == value);
+  BOOST_TEST(!s.get("a").has_value());
+}
+
+BOOST_AUTO_TEST_CASE(keys_are_grouped_by_partition) {
+  dkv::store::store s;
+  for (int i = 0; i < 1000; ++i) s.put("key" + std::to_string(i), "v", version{1, 1});
+  std::size_t total = 0;
+  for (std::uint32_t p = 0; p < dkv::common::partition_count; ++p) {
+    for (const auto& [k, e] : s.partition(p)) BOOST_TEST(dkv::common::partition_of(k) == p);
+    total += s.partition(p).size();
+  }
+  BOOST_TEST(total == 1000u);
+}
+
+BOOST_AUTO_TEST_CASE(hlc_is_monotonic_and_follows_wall_time) {
+  dkv::store::hlc clock(7);
+  const auto a = clock.tick(1000);
+  const auto b = clock.tick(1000);  // same millisecond: logical counter moves
+  const auto c = clock.tick(999);   // wall clock stepped back: still ahead
+  BOOST_TEST((a < b));
+  BOOST_TEST((b < c));
+  BOOST_TEST(a.hlc == (std::uint64_t{1000} << 16));
+  BOOST_TEST(a.node == 7u);
+  const auto d = clock.tick(2000);
+  BOOST_TEST(d.hlc == (std::uint64_t{2000} << 16));
+  clock.observe(version{std::uint64_t{5000} << 16, 9});
+  BOOST_TEST((clock.tick(2001) > version{std::uint64_t{5000} << 16, 9}));
+}
+
+BOOST_AUTO_TEST_CASE(node_tiebreak_is_stable_and_nonzero) {
+  BOOST_TEST(dkv::store::node_tiebreak("node1") == dkv::store::node_tiebreak("node1"));
+  BOOST_TEST(dkv::store::node_tiebreak("node1") != dkv::store::node_tiebreak("node2"));
+  BOOST_TEST(dkv::store::node_tiebreak("") != 0u);
+}
