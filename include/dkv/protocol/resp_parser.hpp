@@ -33,8 +33,31 @@ struct parse_result {
   std::string_view why;
 };
 
-// Parses one command from the front of `buf` into `args` (cleared first).
-// `scratch` is reused storage for unescaped inline arguments.
+// Parses one command from the front of `buf` into `args` (cleared first;
+// filled only when complete). `scratch` is reused storage for unescaped
+// inline arguments. The views in `args` stay valid until `buf`'s bytes or
+// `scratch` change.
+//
+// Multibulk: `*<n>\r\n` then n times `$<len>\r\n<len bytes>\r\n`, binary safe.
+// n of 0 or -1 is a complete, empty command. Every length is checked against
+// `lim` before anything is reserved, so `$4294967296` costs nothing.
+// Inline: the line up to `\n` (a `\r` before it is dropped), split as Redis'
+// sdssplitargs does: blanks separate arguments; "double quotes" take the
+// escapes \n \r \t \b \a \\ \" \xHH, 'single quotes' take \'; a closing
+// quote must be followed by a blank or the end of the line. Unlike Redis, a
+// NUL byte in an inline line is an ordinary byte.
+//
+// `why` texts when bad (static storage), as Redis words them:
+//   "Protocol error: invalid multibulk length"    bad count, or n > max_args
+//   "Protocol error: too big mbulk count string"  line over max_inline bytes
+//   "Protocol error: expected '$', got 'X'"       (CR and LF shown as ' ')
+//   "Protocol error: invalid bulk length"         bad length, or > max_bulk
+//   "Protocol error: too big bulk count string"   line over max_inline bytes
+//   "Protocol error: expected CRLF after bulk data"
+//   "Protocol error: unbalanced quotes in request"
+//   "Protocol error: too big inline request"      line over max_inline bytes
+// Reparsing a growing buffer costs O(arguments): payloads are skipped by
+// length, never scanned.
 parse_result parse_command(std::string_view buf, std::vector<std::string_view>& args,
                            std::string& scratch, const limits& lim);
 

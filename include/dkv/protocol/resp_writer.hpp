@@ -1,5 +1,8 @@
 #pragma once
-// RESP2 reply encoders: each appends one reply to an output buffer.
+// RESP2 reply encoders: each appends one reply to an output buffer (never
+// clears it), so several replies can be batched before one write.
+// simple_string and error are one-line replies: a CR or LF inside the text is
+// written as a space, so a message quoting client bytes cannot break framing.
 
 #include <cstdint>
 #include <string>

@@ -1,0 +1,39 @@
+#pragma once
+// The generic request/reply loop of one connection. It knows bytes, not
+// message meanings: it reads whatever is available, hands every buffered
+// byte to a protocol handler that parses all complete requests and appends
+// their replies, then flushes those replies with one write, and repeats.
+// Reading waits while a write is in flight, so the replies in memory are
+// bounded by one read batch.
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/tcp.hpp>
+
+#include "dkv/net/read_buffer.hpp"
+
+namespace dkv::net {
+
+struct consume_result {
+  std::size_t consumed = 0;  // bytes of `in` fully handled
+  bool close = false;        // flush `out`, then close the connection
+  std::size_t need = 0;      // total bytes the next message needs, when known
+};
+
+class stream_handler {
+ public:
+  virtual ~stream_handler() = default;
+  // Handles every complete request at the front of `in`, appending replies
+  // to `out`. Must not keep views into `in` past the call.
+  virtual consume_result on_bytes(std::string_view in, std::string& out) = 0;
+};
+
+// Runs until the peer closes, an I/O error, or the handler asks to close.
+// `buf` may already hold bytes (the ones read to pick the protocol).
+boost::asio::awaitable<void> run_stream(boost::asio::ip::tcp::socket& socket, read_buffer& buf,
+                                        stream_handler& handler);
+
+}  // namespace dkv::net

@@ -1,0 +1,48 @@
+#pragma once
+// What every front end of a node shares: the engine, who the node is, its
+// limits and its connection counters. Lives as long as the node; front ends
+// hold a reference.
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+#include "dkv/node/engine.hpp"
+
+namespace dkv::node {
+
+struct identity {
+  std::string id;
+  std::string address;  // advertised host:port (actual port once bound)
+  std::string cluster;
+  std::string data_dir;
+};
+
+struct limits {
+  std::uint32_t max_frame = 16u << 20;
+  std::uint32_t max_key = 64u << 10;
+};
+
+struct server_counters {
+  std::uint64_t connections_total = 0;
+  std::uint64_t connections_current = 0;
+  std::uint64_t commands = 0;
+  std::uint64_t protocol_errors = 0;
+};
+
+struct context {
+  explicit context(identity who, limits lim)
+      : me(std::move(who)), lim(lim), eng(me.id), started(std::chrono::steady_clock::now()) {}
+
+  identity me;
+  limits lim;
+  engine eng;
+  server_counters net;
+  std::chrono::steady_clock::time_point started;
+};
+
+// The node's state as Redis-INFO-style text: "# Section" headers and
+// "key:value" lines, CRLF-terminated. Served by INFO, STATS and `stats`.
+std::string info_text(const context& ctx);
+
+}  // namespace dkv::node

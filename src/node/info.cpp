@@ -1,0 +1,40 @@
+#include "dkv/node/context.hpp"
+
+#include <sstream>
+#include <unistd.h>
+
+namespace dkv::node {
+
+std::string info_text(const context& ctx) {
+  using namespace std::chrono;
+  const auto uptime = duration_cast<seconds>(steady_clock::now() - ctx.started).count();
+  const auto& c = ctx.eng.counters();
+  const auto& d = ctx.eng.data();
+  std::ostringstream o;
+  o << "# Server\r\n"
+    << "dkv_version:0.1.0\r\n"
+    << "node_id:" << ctx.me.id << "\r\n"
+    << "address:" << ctx.me.address << "\r\n"
+    << "cluster:" << ctx.me.cluster << "\r\n"
+    << "process_id:" << ::getpid() << "\r\n"
+    << "uptime_in_seconds:" << uptime << "\r\n"
+    << "data_dir:" << ctx.me.data_dir << "\r\n"
+    << "\r\n# Clients\r\n"
+    << "connected_clients:" << ctx.net.connections_current << "\r\n"
+    << "\r\n# Stats\r\n"
+    << "total_connections_received:" << ctx.net.connections_total << "\r\n"
+    << "total_commands_processed:" << ctx.net.commands << "\r\n"
+    << "protocol_errors:" << ctx.net.protocol_errors << "\r\n"
+    << "gets:" << c.gets << "\r\n"
+    << "keyspace_hits:" << c.hits << "\r\n"
+    << "keyspace_misses:" << c.misses << "\r\n"
+    << "puts:" << c.puts << "\r\n"
+    << "dels:" << c.dels << "\r\n"
+    << "\r\n# Keyspace\r\n"
+    << "keys:" << d.live_keys() << "\r\n"
+    << "tombstones:" << d.tombstones() << "\r\n"
+    << "payload_bytes:" << d.payload_bytes() << "\r\n";
+  return o.str();
+}
+
+}  // namespace dkv::node

@@ -1,0 +1,151 @@
+#include "dkv/node/node.hpp"
+
+#include <unistd.h>
+
+#include <csignal>
+#include <filesystem>
+#include <functional>
+#include <iostream>
+#include <stdexcept>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "dkv/log/log.hpp"
+#include "dkv/net/spawn.hpp"
+#include "dkv/node/repl.hpp"
+#include "dkv/node/server.hpp"
+
+namespace dkv::node {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+
+namespace {
+
+constexpr auto housekeeping_period = std::chrono::seconds(10);
+constexpr std::uint64_t tombstone_grace_ms = 10 * 60 * 1000;
+constexpr auto shutdown_deadline = std::chrono::seconds(10);
+
+tcp::endpoint resolve_listen(asio::io_context& ioc, const config::host_port& listen) {
+  tcp::resolver resolver(ioc);
+  boost::system::error_code ec;
+  const auto results = resolver.resolve(listen.host, std::to_string(listen.port),
+                                        tcp::resolver::passive, ec);
+  if (ec || results.empty())
+    throw std::runtime_error("cannot resolve listen address " + listen.to_string() + ": " +
+                             ec.message());
+  return results.begin()->endpoint();
+}
+
+asio::awaitable<void> run_housekeeping(context& ctx, asio::steady_timer& timer) {
+  for (;;) {
+    timer.expires_after(housekeeping_period);
+    auto [ec] = co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    if (ec) co_return;  // cancelled: shutting down
+    if (const auto purged = ctx.eng.purge_tombstones(tombstone_grace_ms))
+      log::debug() << "purged " << purged << " tombstones";
+  }
+}
+
+// Second phase of shutdown: the acceptor, connections and REPL were closed;
+// wait for their coroutines to end, then release the signal handler so the
+// io_context runs out of work. Past the deadline, exit regardless.
+asio::awaitable<void> run_drain(const context& ctx, const repl& console,
+                                asio::signal_set& signals) {
+  asio::steady_timer tick(co_await asio::this_coro::executor);
+  const auto deadline = std::chrono::steady_clock::now() + shutdown_deadline;
+  while (ctx.net.connections_current > 0 || console.running()) {
+    if (std::chrono::steady_clock::now() > deadline) {
+      log::warn() << "shutdown deadline passed with work in flight: exiting";
+      log::shutdown();
+      _exit(1);
+    }
+    tick.expires_after(std::chrono::milliseconds(20));
+    co_await tick.async_wait(asio::use_awaitable);
+  }
+  signals.cancel();
+}
+
+}  // namespace
+
+int run_node(const config::node_config& cfg) {
+  std::error_code fec;
+  std::filesystem::create_directories(cfg.data_dir, fec);
+  if (fec)
+    throw std::runtime_error("cannot create data dir " + cfg.data_dir + ": " + fec.message());
+  if (!cfg.join_addr)
+    log::info() << "starting as a single node";
+  else
+    log::warn() << "--join-addr " << cfg.join_addr->to_string()
+                << " given, but this build has no cluster membership yet: serving alone";
+
+  asio::io_context ioc{1};
+  config::host_port listen = cfg.listen;
+  if (cfg.port) listen.port = *cfg.port;
+
+  context ctx(identity{cfg.id, cfg.peer_addr.to_string(), cfg.cluster, cfg.data_dir},
+              limits{cfg.max_frame, cfg.max_key});
+  server srv(ioc.get_executor(), ctx);
+  tcp::endpoint bound;
+  try {
+    bound = srv.listen(resolve_listen(ioc, listen));
+  } catch (const boost::system::system_error& e) {
+    throw std::runtime_error("cannot listen on " + listen.to_string() + ": " + e.code().message());
+  }
+  // With --port 0 the advertised address takes the port actually bound.
+  if (cfg.port && *cfg.port == 0) {
+    ctx.me.address = config::host_port{cfg.peer_addr.host, bound.port()}.to_string();
+  }
+  log::set_address(ctx.me.address);
+  srv.start();
+
+  asio::steady_timer housekeeping(ioc);
+  asio::co_spawn(ioc, run_housekeeping(ctx, housekeeping), net::log_exception{"housekeeping"});
+
+  // Shutdown in two phases: stop accepting and close everything now, then
+  // let run_drain wait for the coroutines to end. A second signal exits.
+  bool stopping = false;
+  asio::signal_set signals(ioc, SIGINT, SIGTERM);
+  std::function<void()> shutdown;
+  repl console(ioc.get_executor(), ctx, [&] { asio::post(ioc, [&] { shutdown(); }); });
+  shutdown = [&] {
+    if (stopping) return;
+    stopping = true;
+    log::info() << "shutting down";
+    console.stop();
+    srv.stop();
+    housekeeping.cancel();
+    asio::co_spawn(ioc, run_drain(ctx, console, signals), net::log_exception{"shutdown"});
+  };
+  std::function<void(boost::system::error_code, int)> on_signal =
+      [&](boost::system::error_code ec, int sig) {
+        if (ec) return;  // cancelled at the end of shutdown
+        if (stopping) {
+          log::warn() << "second signal " << sig << ": exiting at once";
+          log::shutdown();
+          _exit(1);
+        }
+        log::info() << "received signal " << sig;
+        signals.async_wait(on_signal);
+        shutdown();
+      };
+  signals.async_wait(on_signal);
+
+  log::info() << "serving on " << bound.address().to_string() << ":" << bound.port()
+              << " (advertised " << ctx.me.address << ")";
+  std::cout << "READY " << bound.address().to_string() << ":" << bound.port() << std::endl;
+  if (cfg.repl) console.start();
+
+  ioc.run();
+  log::info() << "stopped";
+  return 0;
+}
+
+}  // namespace dkv::node

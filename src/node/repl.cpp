@@ -1,0 +1,185 @@
+#include "dkv/node/repl.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <iostream>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/read_until.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "dkv/client/call.hpp"
+#include "dkv/log/log.hpp"
+#include "dkv/net/spawn.hpp"
+#include "dkv/protocol/body.hpp"
+#include "dkv/protocol/messages.hpp"
+
+namespace dkv::node {
+
+namespace asio = boost::asio;
+
+namespace {
+
+constexpr std::string_view help_text =
+    "commands:\n"
+    "  get <key>                read a key\n"
+    "  put <key> <value>        write a key (the value is the rest of the line)\n"
+    "  del <key>                delete a key\n"
+    "  query <host:port> <key>  read a key from another node\n"
+    "  stats                    show this node's statistics\n"
+    "  help                     show this help\n"
+    "  exit                     stop this node\n";
+
+constexpr auto query_timeout = std::chrono::seconds(5);
+
+// Splits off the first whitespace-separated word of `s`.
+std::string_view next_word(std::string_view& s) {
+  const auto start = s.find_first_not_of(" \t");
+  if (start == std::string_view::npos) {
+    s = {};
+    return {};
+  }
+  s.remove_prefix(start);
+  const auto end = s.find_first_of(" \t");
+  const auto word = s.substr(0, end);
+  s = end == std::string_view::npos ? std::string_view{} : s.substr(end);
+  return word;
+}
+
+std::string_view trim(std::string_view s) {
+  const auto b = s.find_first_not_of(" \t\r");
+  if (b == std::string_view::npos) return {};
+  const auto e = s.find_last_not_of(" \t\r");
+  return s.substr(b, e - b + 1);
+}
+
+void say(std::string_view text) { std::cout << text << std::endl; }
+
+}  // namespace
+
+repl::repl(asio::any_io_executor ex, context& ctx, std::function<void()> request_exit)
+    : ex_(std::move(ex)), ctx_(ctx), request_exit_(std::move(request_exit)) {}
+
+bool repl::start() {
+  const int fd = ::dup(STDIN_FILENO);
+  if (fd < 0) {
+    log::warn() << "REPL off: cannot dup stdin";
+    return false;
+  }
+  in_ = std::make_unique<asio::posix::stream_descriptor>(ex_);
+  boost::system::error_code ec;
+  in_->assign(fd, ec);
+  if (ec) {
+    ::close(fd);
+    in_.reset();
+    log::info() << "REPL off: stdin is not pollable (" << ec.message() << ")";
+    return false;
+  }
+  prompt_ = ::isatty(STDIN_FILENO) == 1;
+  running_ = true;
+  asio::co_spawn(ex_, run(), net::log_exception{"REPL"});
+  return true;
+}
+
+void repl::stop() {
+  if (!in_) return;
+  boost::system::error_code ignored;
+  in_->close(ignored);
+  // Asio set O_NONBLOCK on the shared file description: give the terminal back.
+  const int flags = ::fcntl(STDIN_FILENO, F_GETFL);
+  if (flags >= 0) ::fcntl(STDIN_FILENO, F_SETFL, flags & ~O_NONBLOCK);
+}
+
+asio::awaitable<void> repl::run() {
+  struct mark_done {
+    bool& running;
+    ~mark_done() { running = false; }
+  } done{running_};
+  std::string buf;
+  for (;;) {
+    if (prompt_) std::cout << "> " << std::flush;
+    auto [ec, n] = co_await asio::async_read_until(*in_, asio::dynamic_buffer(buf), '\n',
+                                                   asio::as_tuple(asio::use_awaitable));
+    if (ec) {
+      if (ec != asio::error::operation_aborted) log::info() << "REPL ended: stdin closed";
+      co_return;
+    }
+    const std::string line = buf.substr(0, n - 1);
+    buf.erase(0, n);
+    co_await execute(line);
+  }
+}
+
+asio::awaitable<void> repl::execute(std::string_view line) {
+  std::string_view rest = line;
+  const std::string_view cmd = next_word(rest);
+  if (cmd.empty()) co_return;
+  if (cmd == "help") {
+    std::cout << help_text << std::flush;
+  } else if (cmd == "get" || cmd == "del") {
+    const auto key = next_word(rest);
+    if (key.empty() || !trim(rest).empty()) {
+      say(std::string("usage: ") + std::string(cmd) + " <key>");
+    } else if (cmd == "get") {
+      const auto v = ctx_.eng.get(key);
+      say(v ? *v : "(nil)");
+    } else {
+      say(ctx_.eng.del(key) ? "(integer) 1" : "(integer) 0");
+    }
+  } else if (cmd == "put") {
+    const auto key = next_word(rest);
+    const auto value = trim(rest);
+    if (key.empty() || value.empty()) {
+      say("usage: put <key> <value>");
+    } else {
+      ctx_.eng.put(key, value);
+      say("OK");
+    }
+  } else if (cmd == "query") {
+    const auto addr = next_word(rest);
+    const auto key = next_word(rest);
+    if (addr.empty() || key.empty() || !trim(rest).empty()) say("usage: query <host:port> <key>");
+    else co_await query(addr, key);
+  } else if (cmd == "stats") {
+    std::string text = info_text(ctx_);
+    std::erase(text, '\r');
+    std::cout << text << std::flush;
+  } else if (cmd == "exit" || cmd == "quit") {
+    say("bye");
+    request_exit_();
+  } else {
+    say("unknown command '" + std::string(cmd) + "' (try 'help')");
+  }
+}
+
+asio::awaitable<void> repl::query(std::string_view addr_text, std::string_view key) {
+  const auto addr = config::parse_host_port(addr_text);
+  if (!addr) {
+    say("error: invalid address '" + std::string(addr_text) + "': expected host:port");
+    co_return;
+  }
+  std::string request;
+  protocol::encode_get(request, 1, key);
+  const auto r = co_await client::async_call(*addr, std::move(request), 1, query_timeout);
+  if (!r) {
+    say("error: " + addr->to_string() + ": " + r.error().message());
+    co_return;
+  }
+  const auto reply = protocol::decode_reply(r->body);
+  if (!reply) {
+    say("error: malformed reply from " + addr->to_string());
+  } else if (reply->code == protocol::status::not_found) {
+    say("(nil)");
+  } else if (protocol::is_error(reply->code)) {
+    say("error: " + std::string(protocol::status_name(reply->code)) + ": " +
+        std::string(reply->message));
+  } else {
+    protocol::body_reader fields(reply->rest);
+    const auto value = fields.bytes();
+    say(value ? *value : "error: malformed reply");
+  }
+}
+
+}  // namespace dkv::node
