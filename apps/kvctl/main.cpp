@@ -1,0 +1,156 @@
+// kvctl: a scriptable client of the dkv binary protocol.
+//   kvctl [-a host:port] [-t timeout_ms] get|put|del|mget|ping|stats ARGS...
+// Exit status: 0 found/ok, 1 not found, 2 error (message on stderr).
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <iostream>
+#include <iterator>
+#include <string>
+#include <vector>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+
+#include "dkv/client/call.hpp"
+#include "dkv/config/host_port.hpp"
+#include "dkv/protocol/body.hpp"
+#include "dkv/protocol/messages.hpp"
+
+namespace {
+
+namespace proto = dkv::protocol;
+
+constexpr int exit_ok = 0, exit_not_found = 1, exit_error = 2;
+constexpr std::uint32_t rid = 1;
+
+constexpr const char* usage =
+    "usage: kvctl [-a host:port] [-t timeout_ms] COMMAND [ARGS]\n"
+    "  get KEY             print the value (exit 1 if not found)\n"
+    "  put KEY VALUE|-     write a value ('-' reads it from stdin, binary-safe)\n"
+    "  del KEY             delete (exit 1 if it did not exist)\n"
+    "  mget KEY...         one line per key, (nil) when missing (exit 1 if any is)\n"
+    "  ping                check that the node answers\n"
+    "  stats               print the node's statistics\n"
+    "The address defaults to $DKV_ADDR, else 127.0.0.1:8001.\n";
+
+int fail(const std::string& msg) {
+  std::cerr << "kvctl: " << msg << std::endl;
+  return exit_error;
+}
+
+// Prints a value: exact bytes into a pipe or file, a newline after it on a terminal.
+void print_value(std::string_view v) {
+  std::cout << v;
+  if (::isatty(STDOUT_FILENO) == 1) std::cout << '\n';
+}
+
+int show(const std::string& cmd, const proto::reply_view& r) {
+  if (r.code == proto::status::not_found) {
+    if (cmd == "get") std::cerr << "(nil)" << std::endl;
+    return exit_not_found;
+  }
+  if (proto::is_error(r.code))
+    return fail(std::string(proto::status_name(r.code)) + ": " + std::string(r.message));
+  proto::body_reader fields(r.rest);
+  if (cmd == "get" || cmd == "stats") {
+    const auto v = fields.bytes();
+    if (!v) return fail("malformed reply");
+    print_value(*v);
+    return exit_ok;
+  }
+  if (cmd == "mget") {
+    const auto n = fields.u32();
+    if (!n) return fail("malformed reply");
+    int code = exit_ok;
+    for (std::uint32_t i = 0; i < *n; ++i) {
+      const auto present = fields.u8();
+      if (!present) return fail("malformed reply");
+      if (*present) {
+        const auto v = fields.bytes();
+        if (!v) return fail("malformed reply");
+        std::cout << *v << '\n';
+      } else {
+        std::cout << "(nil)\n";
+        code = exit_not_found;
+      }
+    }
+    return code;
+  }
+  if (cmd == "ping") std::cout << "PONG" << std::endl;
+  else std::cout << "OK" << std::endl;
+  return exit_ok;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  const char* env_addr = std::getenv("DKV_ADDR");
+  std::string addr_text = env_addr ? env_addr : "127.0.0.1:8001";
+  long timeout_ms = 5000;
+  std::size_t i = 0;
+  for (; i < args.size() && args[i].size() > 1 && args[i][0] == '-'; ++i) {
+    if ((args[i] == "-a" || args[i] == "-t") && i + 1 < args.size()) {
+      if (args[i] == "-a") addr_text = args[++i];
+      else timeout_ms = std::strtol(args[++i].c_str(), nullptr, 10);
+    } else if (args[i] == "-h" || args[i] == "--help") {
+      std::cout << usage;
+      return exit_ok;
+    } else {
+      std::cerr << usage;
+      return fail("unknown option " + args[i]);
+    }
+  }
+  if (i == args.size()) {
+    std::cerr << usage;
+    return exit_error;
+  }
+  const auto addr = dkv::config::parse_host_port(addr_text);
+  if (!addr) return fail("invalid address '" + addr_text + "': expected host:port");
+  if (timeout_ms <= 0) return fail("invalid timeout");
+
+  const std::string cmd = args[i++];
+  const std::vector<std::string> rest(args.begin() + static_cast<long>(i), args.end());
+  std::string value;
+  std::string request;
+  if (cmd == "get" && rest.size() == 1) {
+    proto::encode_get(request, rid, rest[0]);
+  } else if (cmd == "del" && rest.size() == 1) {
+    proto::encode_del(request, rid, rest[0]);
+  } else if (cmd == "put" && rest.size() == 2) {
+    value = rest[1] == "-" ? std::string(std::istreambuf_iterator<char>(std::cin), {}) : rest[1];
+    proto::encode_put(request, rid, rest[0], value);
+  } else if (cmd == "mget" && !rest.empty()) {
+    const std::vector<std::string_view> keys(rest.begin(), rest.end());
+    proto::encode_mget(request, rid, keys);
+  } else if (cmd == "ping" && rest.empty()) {
+    proto::encode_ping(request, rid, {});
+  } else if (cmd == "stats" && rest.empty()) {
+    proto::encode_stats(request, rid);
+  } else {
+    std::cerr << usage;
+    return fail("bad arguments for '" + cmd + "'");
+  }
+
+  boost::asio::io_context ioc{1};
+  int code = exit_error;
+  boost::asio::co_spawn(
+      ioc,
+      [&]() -> boost::asio::awaitable<void> {
+        const auto r = co_await dkv::client::async_call(*addr, std::move(request), rid,
+                                                        std::chrono::milliseconds(timeout_ms));
+        if (!r) {
+          code = fail(addr->to_string() + ": " + r.error().message());
+          co_return;
+        }
+        const auto reply = proto::decode_reply(r->body);
+        code = reply ? show(cmd, *reply) : fail("malformed reply");
+      },
+      [&](std::exception_ptr e) {
+        if (e) code = fail("internal error");
+      });
+  ioc.run();
+  return code;
+}
