@@ -34,7 +34,8 @@ int main(int argc, char** argv) {
   fill_standard_fds();
   std::signal(SIGPIPE, SIG_IGN);
 
-  const auto parsed = dkv::config::parse_node_config(argc, argv, std::getenv);
+  const auto parsed = dkv::config::parse_node_config(
+      argc, argv, [](const char* name) -> const char* { return std::getenv(name); });
   if (const auto* help = std::get_if<dkv::config::help_request>(&parsed)) {
     std::cout << help->text << std::endl;
     return 0;

@@ -4,6 +4,7 @@
 #include <cerrno>
 #include <charconv>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string_view>
@@ -70,10 +71,12 @@ po::options_description info_options() {
   return d;
 }
 
-std::string help_text(const po::options_description& visible) {
+std::string help_text(const po::options_description& info,
+                      const po::options_description& settings) {
   std::ostringstream out;
   out << "Usage: kv-node --id ID --peer-addr HOST:PORT [options]\n\n"
-      << visible << "\n"
+      << info << "\n"
+      << settings << "\n"
       << "Every node option can also be set as an environment variable DKV_<NAME>\n"
          "(DKV_PEER_ADDR=host:port, DKV_NO_REPL=1) or in the --config file as\n"
          "`name = value` lines. The command line wins over the environment, which\n"
@@ -93,20 +96,26 @@ std::string env_name(const std::string& option) {
 // One line for a Program_options error; `where` is "" for the command line or
 // " in config file 'F'".
 std::string describe(const po::error& e, const std::string& where) {
+  // Config files and the environment give bare names ("id"); say "--id".
+  const auto dashed = [](std::string name) {
+    return name.starts_with("-") ? name : "--" + name;
+  };
   if (const auto* u = dynamic_cast<const po::unknown_option*>(&e)) {
-    std::string name = u->get_option_name();
-    if (!name.starts_with("-")) name = "--" + name;  // config files give bare names
-    return "unknown option " + name + where;
+    return "unknown option " + dashed(u->get_option_name()) + where;
   }
   if (const auto* m = dynamic_cast<const po::multiple_occurrences*>(&e)) {
-    return "option " + m->get_option_name() + " given more than once" + where;
+    return "option " + dashed(m->get_option_name()) + " given more than once" + where;
+  }
+  if (const auto* f = dynamic_cast<const po::invalid_config_file_syntax*>(&e)) {
+    return "invalid line '" + f->tokens() + "'" + where + ": expected name = value";
   }
   if (const auto* s = dynamic_cast<const po::invalid_command_line_syntax*>(&e)) {
     switch (s->kind()) {
       case po::invalid_syntax::missing_parameter:
-        return "missing value for " + s->get_option_name();
+      case po::invalid_syntax::empty_adjacent_parameter:
+        return "missing value for " + dashed(s->get_option_name());
       case po::invalid_syntax::extra_parameter:
-        return "option " + s->get_option_name() + " takes no value";
+        return "option " + dashed(s->get_option_name()) + " takes no value";
       default:
         break;
     }
@@ -232,8 +241,14 @@ node_config build(const po::variables_map& vm) {
   }
 
   if (auto v = r.get("max-frame")) c.max_frame = ranged("max-frame", *v, min_max_frame, max_max_frame);
-  if (auto v = r.get("max-key")) c.max_key = ranged("max-key", *v, 1, max_max_key);
-  if (c.max_key > c.max_frame) throw bad_config{"--max-key must not exceed --max-frame"};
+  // A key must fit in a frame: an explicit --max-key above --max-frame is an
+  // error, the default one shrinks to the frame size.
+  if (auto v = r.get("max-key")) {
+    c.max_key = ranged("max-key", *v, 1, max_max_key);
+    if (c.max_key > c.max_frame) throw bad_config{"--max-key must not exceed --max-frame"};
+  } else {
+    c.max_key = std::min(c.max_key, c.max_frame);
+  }
   if (auto v = r.get("vnodes")) c.vnodes = ranged("vnodes", *v, 1, max_vnodes);
 
   if (auto v = r.get("cluster")) {
@@ -284,7 +299,7 @@ parse_outcome parse_node_config(int argc, const char* const* argv, env_lookup en
   } catch (const po::error& e) {
     return config_error{describe(e, "")};
   }
-  if (vm.count("help")) return help_request{help_text(visible)};
+  if (vm.count("help")) return help_request{help_text(info, settings)};
   if (vm.count("version")) return help_request{std::string(version_text)};
   if (vm.count("positional-args")) {
     const auto& words = vm["positional-args"].as<std::vector<std::string>>();
@@ -300,6 +315,11 @@ parse_outcome parse_node_config(int argc, const char* const* argv, env_lookup en
   if (const auto it = vm.find("config"); it != vm.end() && !it->second.empty()) {
     const auto& file = it->second.as<std::string>();
     const std::string where = " in config file '" + file + "'";
+    std::error_code ec;
+    if (std::filesystem::is_directory(file, ec)) {
+      return config_error{"cannot read config file '" + file + "': " +
+                          std::make_error_code(std::errc::is_a_directory).message()};
+    }
     std::ifstream in(file);
     if (!in) {
       return config_error{"cannot read config file '" + file + "': " + std::strerror(errno)};

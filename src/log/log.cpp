@@ -73,7 +73,8 @@ std::unique_ptr<state> current;
 
 // [2026-11-26 10:00:00.123] [info] [node1] [127.0.0.1:8001] message
 void format_line(const bl::record_view& rec, bl::formatting_ostream& out) {
-  char stamp[32] = "????-??-?? ??:??:??.???";
+  // Sized for any int the compiler can imagine, so -Wformat-truncation stays quiet.
+  char stamp[96] = "0000-00-00 00:00:00.000";  // not-a-date-time: should not happen
   if (auto ts = bl::extract<boost::posix_time::ptime>("TimeStamp", rec); ts && !ts->is_special()) {
     const auto ymd = ts->date().year_month_day();
     const auto tod = ts->time_of_day();

@@ -24,51 +24,64 @@ net::consume_result binary_handler::on_bytes(std::string_view in, std::string& o
       return r;
     }
     ++ctx_.net.commands;
-    dispatch(f.header.opcode, f.header.request_id, f.body, out);
     r.consumed += f.consumed;
+    if (!dispatch(f.header.opcode, f.header.request_id, f.body, out)) {
+      r.close = true;
+      return r;
+    }
   }
 }
 
-void binary_handler::dispatch(std::uint8_t op, std::uint32_t rid, std::string_view body,
+bool binary_handler::dispatch(std::uint8_t op, std::uint32_t rid, std::string_view body,
                               std::string& out) {
   auto bad_body = [&](const proto::decode_error& e) {
     ++ctx_.net.protocol_errors;
     proto::reply_error(out, op, rid, e.code, e.why);
+    return true;
   };
   switch (static_cast<proto::opcode>(op)) {
     case proto::opcode::hello: {
       const auto req = proto::decode_hello(body);
       if (!req) return bad_body(req.error);
       if (req.value->version != proto::wire_version)
-        return proto::reply_error(out, op, rid, proto::status::bad_version,
-                                  "unsupported protocol version");
-      return proto::reply_hello(out, rid, ctx_.me.id, ctx_.me.cluster);
+        return bad_body({proto::status::bad_version, "unsupported protocol version"});
+      if (!req.value->node_id.empty() && req.value->cluster != ctx_.me.cluster) {
+        log::warn() << "refusing peer " << req.value->node_id << " of cluster '"
+                    << req.value->cluster << "'";
+        proto::reply_error(out, op, rid, proto::status::not_allowed,
+                           "node belongs to another cluster");
+        return false;
+      }
+      proto::reply_hello(out, rid, ctx_.me.id, ctx_.me.cluster);
+      return true;
     }
     case proto::opcode::ping: {
       const auto req = proto::decode_ping(body);
       if (!req) return bad_body(req.error);
-      if (req.value->payload.empty()) return proto::reply_status(out, op, rid, proto::status::ok);
-      return proto::reply_bytes(out, op, rid, req.value->payload);
+      proto::reply_bytes(out, op, rid, req.value->payload);
+      return true;
     }
     case proto::opcode::get: {
       const auto req = proto::decode_key(body, ctx_.lim.max_key);
       if (!req) return bad_body(req.error);
       const auto v = ctx_.eng.get(req.value->key);
-      if (!v) return proto::reply_status(out, op, rid, proto::status::not_found);
-      return proto::reply_bytes(out, op, rid, *v);
+      if (v) proto::reply_bytes(out, op, rid, *v);
+      else proto::reply_status(out, op, rid, proto::status::not_found);
+      return true;
     }
     case proto::opcode::put: {
       const auto req = proto::decode_put(body, ctx_.lim.max_key);
       if (!req) return bad_body(req.error);
       ctx_.eng.put(req.value->key, req.value->value);
-      return proto::reply_status(out, op, rid, proto::status::ok);
+      proto::reply_status(out, op, rid, proto::status::ok);
+      return true;
     }
     case proto::opcode::del: {
       const auto req = proto::decode_key(body, ctx_.lim.max_key);
       if (!req) return bad_body(req.error);
       const bool existed = ctx_.eng.del(req.value->key);
-      return proto::reply_status(out, op, rid,
-                                 existed ? proto::status::ok : proto::status::not_found);
+      proto::reply_status(out, op, rid, existed ? proto::status::ok : proto::status::not_found);
+      return true;
     }
     case proto::opcode::mget: {
       const auto req = proto::decode_mget(body, ctx_.lim.max_key);
@@ -79,15 +92,17 @@ void binary_handler::dispatch(std::uint8_t op, std::uint32_t rid, std::string_vi
         const auto v = ctx_.eng.get(key);
         proto::put_mget_value(out, v ? &*v : nullptr);
       }
-      return proto::finish_reply(out, at);
+      proto::finish_reply(out, at);
+      return true;
     }
     case proto::opcode::stats:
       if (!body.empty())
         return bad_body({proto::status::malformed, "STATS takes no body"});
-      return proto::reply_bytes(out, op, rid, info_text(ctx_));
+      proto::reply_bytes(out, op, rid, info_text(ctx_));
+      return true;
   }
   ++ctx_.net.protocol_errors;
-  proto::reply_error(out, op, rid, proto::status::unknown_opcode, "unknown opcode");
+  return bad_body({proto::status::unknown_opcode, "unknown opcode"});
 }
 
 }  // namespace dkv::node

@@ -20,11 +20,12 @@ struct node_config {
   std::optional<host_port> join_addr;    // --join-addr host:port of any member
   std::string data_dir;                  // --data-dir, default ./data/<id>
   host_port listen;                      // --listen host[:port], default: peer-addr
-  std::optional<std::uint16_t> port;     // --port N overrides the listen port (0 = any free port)
+  std::optional<std::uint16_t> port;     // --port N overrides the listen port (0 = any free port);
+                                         // `listen.port` already holds it
   std::string log_dir;                   // --log-dir, default ./logs (files go to <log_dir>/<id>/)
   std::string log_level = "info";        // --log-level trace|debug|info|warning|error
   std::uint32_t max_frame = 16u << 20;   // --max-frame bytes of one frame body / RESP bulk
-  std::uint32_t max_key = 64u << 10;     // --max-key bytes
+  std::uint32_t max_key = 64u << 10;     // --max-key bytes (default: min(64 KiB, max_frame))
   std::uint32_t vnodes = 64;             // --vnodes tokens per node on the ring
   std::string cluster = "dkv";           // --cluster name checked in peer HELLO
   fsync_mode fsync = fsync_mode::everysec;  // --fsync always|everysec|no
@@ -37,8 +38,13 @@ struct help_request { std::string text; };
 struct config_error { std::string message; };
 using parse_outcome = std::variant<node_config, help_request, config_error>;
 
-// `env` looks up an environment variable (nullptr when unset); tests pass
-// their own, main passes std::getenv.
+// `env` looks up an environment variable (nullptr when unset; an empty value
+// counts as unset too; nullptr `env` reads no environment); tests pass their
+// own. std::getenv returns char* and does not convert to env_lookup, so main
+// passes a lambda: [](const char* n) -> const char* { return std::getenv(n); }
+// Only DKV_<NAME> of the node options is looked up (DKV_CONFIG names the file;
+// --help and --version come from the command line only).
+// Never throws on bad input: every problem is a config_error naming its option.
 using env_lookup = const char* (*)(const char*);
 parse_outcome parse_node_config(int argc, const char* const* argv, env_lookup env);
 

@@ -16,7 +16,8 @@ class binary_handler final : public net::stream_handler {
   net::consume_result on_bytes(std::string_view in, std::string& out) override;
 
  private:
-  void dispatch(std::uint8_t op, std::uint32_t rid, std::string_view body, std::string& out);
+  // Serves one frame; false when the connection must close after the reply.
+  bool dispatch(std::uint8_t op, std::uint32_t rid, std::string_view body, std::string& out);
 
   context& ctx_;
 };
