@@ -7,7 +7,6 @@
 #include <filesystem>
 #include <iostream>
 #include <memory>
-#include <shared_mutex>
 #include <stdexcept>
 #include <system_error>
 
@@ -35,15 +34,15 @@
 // This is the one place in src/ with process-wide state: logging is a
 // process-wide facility (Boost.Log's core is a singleton anyway). init() and
 // shutdown() must not race with write(); they run before the node starts and
-// after it stops. The address attribute is the thread-safe mutable_constant
-// so set_address() stays correct even if a helper thread logs.
+// after it stops. Only the node's thread logs (helper threads post their
+// results back to it), so the address attribute needs no locking.
 
 namespace dkv::log {
 namespace {
 
 namespace bl = boost::log;
 
-using address_attr = bl::attributes::mutable_constant<std::string, std::shared_mutex>;
+using address_attr = bl::attributes::mutable_constant<std::string>;
 using file_sink = bl::sinks::synchronous_sink<bl::sinks::text_file_backend>;
 using stderr_sink = bl::sinks::synchronous_sink<bl::sinks::text_ostream_backend>;
 
