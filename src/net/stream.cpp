@@ -35,6 +35,7 @@ asio::awaitable<void> run_stream(asio::ip::tcp::socket& socket, read_buffer& buf
         socket.shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
         co_return;
       }
+      if (r.more) continue;  // complete requests are still buffered
     }
     const std::size_t have = buf.data().size();
     const auto space = buf.prepare(std::max(min_read, need > have ? need - have : 0));

@@ -10,6 +10,10 @@ namespace proto = dkv::protocol;
 net::consume_result binary_handler::on_bytes(std::string_view in, std::string& out) {
   net::consume_result r;
   for (;;) {
+    if (out.size() >= net::reply_budget) {
+      r.more = true;
+      return r;
+    }
     const auto f = proto::parse_frame(in.substr(r.consumed), ctx_.lim.max_frame);
     if (f.state == proto::parse_state::need_more) {
       r.need = f.header.body_length ? proto::header_size + f.header.body_length : 0;
@@ -101,7 +105,6 @@ bool binary_handler::dispatch(std::uint8_t op, std::uint32_t rid, std::string_vi
       proto::reply_bytes(out, op, rid, info_text(ctx_));
       return true;
   }
-  ++ctx_.net.protocol_errors;
   return bad_body({proto::status::unknown_opcode, "unknown opcode"});
 }
 

@@ -1,6 +1,7 @@
 #include "dkv/node/repl.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <iostream>
@@ -63,6 +64,15 @@ repl::repl(asio::any_io_executor ex, context& ctx, std::function<void()> request
     : ex_(std::move(ex)), ctx_(ctx), request_exit_(std::move(request_exit)) {}
 
 bool repl::start() {
+  // Asio accepts a regular file (epoll refuses it with EPERM, and Asio then
+  // reads it without polling), so check what stdin is before assigning it:
+  // only pipes, sockets and character devices (terminals) can be polled.
+  struct stat st {};
+  if (::fstat(STDIN_FILENO, &st) != 0 ||
+      !(S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode) || S_ISCHR(st.st_mode))) {
+    log::info() << "REPL off: stdin is not pollable";
+    return false;
+  }
   const int fd = ::dup(STDIN_FILENO);
   if (fd < 0) {
     log::warn() << "REPL off: cannot dup stdin";
@@ -103,7 +113,11 @@ asio::awaitable<void> repl::run() {
     auto [ec, n] = co_await asio::async_read_until(*in_, asio::dynamic_buffer(buf), '\n',
                                                    asio::as_tuple(asio::use_awaitable));
     if (ec) {
-      if (ec != asio::error::operation_aborted) log::info() << "REPL ended: stdin closed";
+      if (ec == asio::error::eof && !buf.empty()) co_await execute(buf);  // no final '\n'
+      if (ec != asio::error::operation_aborted) {
+        stop();  // give a terminal its blocking mode back now: the node goes on
+        log::info() << "REPL ended: stdin closed";
+      }
       co_return;
     }
     const std::string line = buf.substr(0, n - 1);

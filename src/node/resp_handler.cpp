@@ -66,6 +66,10 @@ resp_handler::resp_handler(context& ctx) : ctx_(ctx) {
 net::consume_result resp_handler::on_bytes(std::string_view in, std::string& out) {
   net::consume_result r;
   while (r.consumed < in.size()) {
+    if (out.size() >= net::reply_budget) {
+      r.more = true;
+      return r;
+    }
     const auto p = resp::parse_command(in.substr(r.consumed), args_, scratch_, limits_);
     if (p.state == protocol::parse_state::need_more) {
       r.need = p.need_hint;

@@ -3,8 +3,10 @@
 // message meanings: it reads whatever is available, hands every buffered
 // byte to a protocol handler that parses all complete requests and appends
 // their replies, then flushes those replies with one write, and repeats.
-// Reading waits while a write is in flight, so the replies in memory are
-// bounded by one read batch.
+// Reading waits while a write is in flight. A handler stops once its replies
+// reach reply_budget bytes (a few small GETs of a large value must not build
+// gigabytes of replies), so the replies in memory stay under reply_budget
+// plus one reply.
 
 #include <cstddef>
 #include <string>
@@ -17,17 +19,23 @@
 
 namespace dkv::net {
 
+// A handler stops handling requests once `out` holds this many bytes, and
+// sets consume_result::more.
+inline constexpr std::size_t reply_budget = 1 << 20;
+
 struct consume_result {
   std::size_t consumed = 0;  // bytes of `in` fully handled
   bool close = false;        // flush `out`, then close the connection
   std::size_t need = 0;      // total bytes the next message needs, when known
+  bool more = false;         // stopped at reply_budget: flush `out`, then call again
 };
 
 class stream_handler {
  public:
   virtual ~stream_handler() = default;
   // Handles every complete request at the front of `in`, appending replies
-  // to `out`. Must not keep views into `in` past the call.
+  // to `out`, up to reply_budget bytes of them. Must not keep views into `in`
+  // past the call.
   virtual consume_result on_bytes(std::string_view in, std::string& out) = 0;
 };
 

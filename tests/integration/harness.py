@@ -1,0 +1,463 @@
+"""Shared helpers for the black-box integration tests of kv-node and kvctl.
+
+Everything here talks to 127.0.0.1 only. Binaries come from $DKV_BIN
+(default: ../../build/bin relative to this file). Every wait is bounded.
+
+- start_node(**flags) launches kv-node in a fresh temp dir and waits for its
+  `READY host:port` line; NodeTestCase.start_node does the same and registers
+  the cleanup.
+- BinaryClient speaks the binary frames of protocol/PROTOCOL.md.
+- RespClient sends raw bytes and reads RESP2 replies back as raw bytes.
+"""
+
+import os
+import queue
+import re
+import signal
+import socket
+import struct
+import subprocess
+import tempfile
+import threading
+import time
+import unittest
+
+HOST = "127.0.0.1"
+WAIT = 10.0  # upper bound of every wait, in seconds
+
+BIN_DIR = os.environ.get("DKV_BIN") or os.path.join(
+    os.path.dirname(os.path.abspath(__file__)), "..", "..", "build", "bin")
+KV_NODE = os.path.join(BIN_DIR, "kv-node")
+KVCTL = os.path.join(BIN_DIR, "kvctl")
+
+
+def clean_env(extra=None):
+    """The test's environment without DKV_* settings, plus `extra`."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DKV_")}
+    env.update(extra or {})
+    return env
+
+
+def poll(predicate, timeout=WAIT, interval=0.02):
+    """Calls predicate() until it returns a truthy value or timeout passes."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value or time.monotonic() > deadline:
+            return value
+        time.sleep(interval)
+
+
+def read_text(path):
+    with open(path, "rb") as f:
+        return f.read().decode("utf-8", "replace")
+
+
+def free_port():
+    """A port nothing listens on (bound then released)."""
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        return s.getsockname()[1]
+
+
+def run(cmd, timeout=WAIT, **kwargs):
+    """subprocess.run with captured output, a clean env and a timeout."""
+    kwargs.setdefault("env", clean_env())
+    kwargs.setdefault("stdin", subprocess.DEVNULL)
+    return subprocess.run(cmd, capture_output=True, timeout=timeout, **kwargs)
+
+
+def flag_args(flags):
+    """{'max_frame': 1024, 'no_repl': True, 'port': None} -> ['--max-frame', '1024', '--no-repl']"""
+    args = []
+    for name, value in flags.items():
+        if value is not None:
+            args += ["--" + name.replace("_", "-")] + ([] if value is True else [str(value)])
+    return args
+
+
+# --------------------------------------------------------------------------
+# kv-node processes
+
+
+class Node:
+    """A running kv-node. stdout lines are read by a thread into a queue."""
+
+    def __init__(self, proc, tmp, node_id):
+        self.proc, self.pid, self.stdin = proc, proc.pid, proc.stdin
+        self.tmp, self.dir, self.id = tmp, tmp.name, node_id
+        self.host, self.port, self._marker = None, None, 0
+        self.lines = queue.Queue()
+        self._reader = threading.Thread(target=self._read_stdout, daemon=True)
+        self._reader.start()
+
+    def _read_stdout(self):
+        for raw in iter(self.proc.stdout.readline, b""):
+            self.lines.put(raw.decode("utf-8", "replace").rstrip("\n"))
+        self.lines.put(None)  # EOF
+
+    @property
+    def addr(self):
+        return "%s:%d" % (self.host, self.port)
+
+    def read_line(self, timeout=WAIT):
+        """Next stdout line; None at EOF; raises TimeoutError."""
+        try:
+            return self.lines.get(timeout=timeout)
+        except queue.Empty:
+            raise TimeoutError("no stdout line from kv-node within %.1fs" % timeout)
+
+    def wait_ready(self, timeout=WAIT):
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                line = self.read_line(max(0.0, deadline - time.monotonic()))
+                m = re.fullmatch(r"READY (\S+):(\d+)", line or "")
+            except TimeoutError:
+                line = None
+            if m:
+                self.host, self.port = m.group(1), int(m.group(2))
+                return
+            if line is None:
+                raise RuntimeError("kv-node did not print READY (exit %s); stderr:\n%s"
+                                   % (self.proc.poll(), self.stderr_text()))
+
+    # -- the REPL
+
+    def send(self, text):
+        self.stdin.write(text.encode())
+        self.stdin.flush()
+
+    def repl(self, command, timeout=WAIT):
+        """Runs one REPL command and returns its output lines. A unique
+        unknown-command marker after it tells where the output ends."""
+        self._marker += 1
+        marker = "__end_%d__" % self._marker
+        self.send(command + "\n" + marker + "\n")
+        out, deadline = [], time.monotonic() + timeout
+        while True:
+            line = self.read_line(max(0.0, deadline - time.monotonic()))
+            if line is None:
+                raise AssertionError("stdout closed; got %r" % out)
+            if marker in line:
+                return out
+            out.append(line)
+
+    # -- files and process state
+
+    def stderr_text(self):
+        return read_text(os.path.join(self.dir, "stderr.txt"))
+
+    def log_files(self):
+        d = os.path.join(self.dir, "logs", self.id)
+        return sorted(os.path.join(d, n) for n in os.listdir(d)) if os.path.isdir(d) else []
+
+    def log_text(self):
+        return "".join(read_text(path) for path in self.log_files())
+
+    def wait_log(self, needle, timeout=WAIT):
+        return poll(lambda: needle in self.log_text(), timeout)
+
+    def rss_kib(self):
+        status = read_text("/proc/%d/status" % self.pid)
+        return int(re.search(r"^VmRSS:\s+(\d+) kB", status, re.M).group(1))
+
+    def alive(self):
+        return self.proc.poll() is None
+
+    # -- stopping
+
+    def send_signal(self, sig):
+        if self.alive():
+            self.proc.send_signal(sig)
+
+    def wait(self, timeout=WAIT):
+        """Exit code, or raises subprocess.TimeoutExpired."""
+        return self.proc.wait(timeout=timeout)
+
+    def stop(self, sig=signal.SIGTERM, timeout=WAIT):
+        """Signals the node, waits; kills it if it does not exit in time."""
+        self.send_signal(sig)
+        try:
+            return self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+            raise
+
+    def close(self):
+        """Cleanup: stop the process, close pipes, remove the temp dir."""
+        try:
+            self.stop(timeout=5)
+        except subprocess.TimeoutExpired:
+            pass  # killed
+        finally:
+            for f in (self.proc.stdin, self.proc.stdout):
+                try:
+                    f and f.close()
+                except OSError:
+                    pass  # a REPL pipe the node no longer reads
+            self._reader.join(timeout=WAIT)
+            self.tmp.cleanup()
+
+
+def start_node(node_id="n1", stdin=subprocess.DEVNULL, env=None, close_stdin=False, **flags):
+    """Launches kv-node with --id, --peer-addr, --port 0, --data-dir and
+    --log-dir in a fresh temp dir (also its cwd). Keyword flags become
+    options (max_frame=1024 -> --max-frame 1024; a None value drops a
+    default flag). stdin: DEVNULL (default), PIPE (for the REPL), or a file.
+    close_stdin=True starts it with fd 0 closed (sh -c 'exec ... <&-')."""
+    tmp = tempfile.TemporaryDirectory(prefix="dkv-it-")
+    flags = dict(dict(id=node_id, peer_addr=HOST + ":7", port=0,
+                      data_dir=os.path.join(tmp.name, "data"),
+                      log_dir=os.path.join(tmp.name, "logs")), **flags)
+    cmd = [KV_NODE] + flag_args(flags)
+    if close_stdin:
+        cmd = ["sh", "-c", 'exec "$@" <&-', "sh"] + cmd
+        stdin = subprocess.DEVNULL
+    try:
+        with open(os.path.join(tmp.name, "stderr.txt"), "wb") as err:
+            proc = subprocess.Popen(cmd, cwd=tmp.name, stdin=stdin, stdout=subprocess.PIPE,
+                                    stderr=err, env=clean_env(env))
+    except BaseException:
+        tmp.cleanup()
+        raise
+    node = Node(proc, tmp, node_id)
+    try:
+        node.wait_ready()
+    except BaseException:
+        node.close()
+        raise
+    return node
+
+
+class NodeTestCase(unittest.TestCase):
+    """start_node / clients whose cleanup is registered with the test."""
+
+    def start_node(self, *args, **kwargs):
+        node = start_node(*args, **kwargs)
+        self.addCleanup(node.close)
+        return node
+
+    def binary(self, node, **kwargs):
+        c = BinaryClient(node.port, **kwargs)
+        self.addCleanup(c.close)
+        return c
+
+    def resp(self, node):
+        c = RespClient(node.port)
+        self.addCleanup(c.close)
+        return c
+
+    def tempdir(self):
+        tmp = tempfile.TemporaryDirectory(prefix="dkv-it-")
+        self.addCleanup(tmp.cleanup)
+        return tmp.name
+
+
+# --------------------------------------------------------------------------
+# Connections
+
+
+class Conn:
+    """A buffered TCP connection to 127.0.0.1 with a timeout on every call."""
+
+    def __init__(self, port, timeout=WAIT):
+        self.sock = socket.create_connection((HOST, port), timeout=timeout)
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.buf = b""
+
+    def close(self):
+        self.sock.close()
+
+    def send(self, data):
+        self.sock.sendall(data)
+
+    def _fill(self):
+        chunk = self.sock.recv(1 << 20)
+        if not chunk:
+            raise ConnectionError("connection closed by the node")
+        self.buf += chunk
+
+    def read_exact(self, n):
+        while len(self.buf) < n:
+            self._fill()
+        data, self.buf = self.buf[:n], self.buf[n:]
+        return data
+
+    def read_line(self):
+        """Up to and including CRLF."""
+        while b"\r\n" not in self.buf:
+            self._fill()
+        return self.read_exact(self.buf.index(b"\r\n") + 2)
+
+    def is_closed(self, timeout=WAIT):
+        """True when the node closes the connection (EOF or reset) with no
+        more bytes to read, within timeout."""
+        if self.buf:
+            return False
+        self.sock.settimeout(timeout)
+        try:
+            return self.sock.recv(1) == b""
+        except ConnectionResetError:
+            return True
+        except socket.timeout:
+            return False
+
+
+# -- binary protocol (protocol/PROTOCOL.md)
+
+MAGIC, VERSION, FLAG_REPLY = 0xDB, 0x01, 0x01
+HELLO, PING, GET, PUT, DEL, MGET, STATS = range(1, 8)
+OK, NOT_FOUND = 0x00, 0x01
+MALFORMED, UNKNOWN_OPCODE, TOO_LARGE, BAD_VERSION, BAD_MAGIC, NOT_ALLOWED = range(0x10, 0x16)
+
+HEADER = struct.Struct(">BBBBII")
+
+
+def frame(opcode, body=b"", rid=0, version=VERSION, flags=0, magic=MAGIC, length=None):
+    """One frame; `length` overrides the body_length field."""
+    n = len(body) if length is None else length
+    return HEADER.pack(magic, version, opcode, flags, rid, n) + body
+
+
+def b(data):
+    """A `bytes` field."""
+    if isinstance(data, str):
+        data = data.encode()
+    return struct.pack(">I", len(data)) + data
+
+
+def take_bytes(data):
+    """Splits a `bytes` field off the front of data: (value, rest)."""
+    (n,) = struct.unpack(">I", data[:4])
+    assert len(data) >= 4 + n, "bytes field runs past the body"
+    return data[4:4 + n], data[4 + n:]
+
+
+def hello_body(node_id=b"", cluster=b"", version=VERSION):
+    return bytes([version]) + b(node_id) + b(cluster)
+
+
+def mget_body(keys):
+    return struct.pack(">I", len(keys)) + b"".join(b(k) for k in keys)
+
+
+class Reply:
+    def __init__(self, header, body):
+        (self.magic, self.version, self.opcode, self.flags,
+         self.rid, self.length) = HEADER.unpack(header)
+        self.raw = header + body
+        self.body = body
+        self.status = body[0] if body else None
+        self.rest = body[1:]
+
+    def fields(self):
+        """self.rest as a list of `bytes` fields (replies made only of them)."""
+        out, rest = [], self.rest
+        while rest:
+            value, rest = take_bytes(rest)
+            out.append(value)
+        return out
+
+    @property
+    def message(self):
+        """The error message of an error reply (exactly one `bytes` field)."""
+        (message,) = self.fields()
+        return message.decode()
+
+    @property
+    def value(self):
+        (v,) = self.fields()
+        return v
+
+    def mget_values(self):
+        (count,), rest = struct.unpack(">I", self.rest[:4]), self.rest[4:]
+        values = []
+        for _ in range(count):
+            present, rest = rest[0], rest[1:]
+            value, rest = take_bytes(rest) if present else (None, rest)
+            values.append(value)
+        assert rest == b"", "trailing bytes in MGET reply"
+        return values
+
+    def __repr__(self):
+        return "Reply(op=%#x rid=%d status=%s body=%r)" % (
+            self.opcode, self.rid, self.status, self.body[:64])
+
+
+class BinaryClient(Conn):
+    """Binary-protocol client: request() sends one frame and reads its reply."""
+
+    next_rid = 0
+
+    def read_reply(self):
+        header = self.read_exact(HEADER.size)
+        (n,) = struct.unpack(">I", header[8:12])
+        return Reply(header, self.read_exact(n))
+
+    def request(self, opcode, body=b"", **kwargs):
+        self.next_rid += 1
+        rid = kwargs.pop("rid", self.next_rid)
+        self.send(frame(opcode, body, rid=rid, **kwargs))
+        r = self.read_reply()
+        assert (r.magic, r.version, r.opcode, r.flags, r.rid) == (
+            MAGIC, VERSION, opcode, FLAG_REPLY, rid), "reply header mismatch: %r" % r
+        return r
+
+    def ping(self, payload=None):
+        return self.request(PING, b"" if payload is None else b(payload))
+
+    def put(self, key, value):
+        return self.request(PUT, b(key) + b(value))
+
+    def get(self, key):
+        return self.request(GET, b(key))
+
+    def delete(self, key):
+        return self.request(DEL, b(key))
+
+    def mget(self, keys):
+        return self.request(MGET, mget_body(keys))
+
+    def stats(self):
+        return self.request(STATS).value.decode()
+
+
+# -- RESP2
+
+
+def multibulk(*args):
+    out = b"*%d\r\n" % len(args)
+    for a in args:
+        a = a.encode() if isinstance(a, str) else a
+        out += b"$%d\r\n%s\r\n" % (len(a), a)
+    return out
+
+
+class RespClient(Conn):
+    """Raw RESP2: send bytes, read each reply back as its exact bytes."""
+
+    def read_reply(self):
+        line = self.read_line()
+        kind = line[:1]
+        if kind in (b"+", b"-", b":"):
+            return line
+        n = int(line[1:-2])
+        if kind == b"$":
+            return line if n < 0 else line + self.read_exact(n + 2)
+        if kind == b"*":
+            return line + b"".join(self.read_reply() for _ in range(max(n, 0)))
+        raise AssertionError("not a RESP reply: %r" % line)
+
+    def replies(self, n):
+        return [self.read_reply() for _ in range(n)]
+
+    def cmd(self, *args):
+        """Sends one multibulk command and returns its raw reply."""
+        self.send(multibulk(*args))
+        return self.read_reply()
+
+    def inline(self, line):
+        self.send(line.encode() + b"\r\n" if isinstance(line, str) else line)
+        return self.read_reply()
