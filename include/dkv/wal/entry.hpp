@@ -1,0 +1,27 @@
+#pragma once
+// Logical WAL/snapshot entries: one key write or delete with its version.
+//   op u8 (1 PUT, 2 DEL) | hlc u64 | node u32 | key bytes | [value bytes (PUT)]
+// (bytes = u32 big-endian length + data). Pure.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace dkv::wal {
+
+enum class op : std::uint8_t { put = 1, del = 2 };
+
+struct entry {
+  op kind = op::put;
+  std::uint64_t hlc = 0;
+  std::uint32_t node = 0;
+  std::string_view key;
+  std::string_view value;  // empty for DEL
+};
+
+void encode_entry(std::string& out, const entry& e);
+// nullopt when the payload is not exactly one well-formed entry.
+std::optional<entry> decode_entry(std::string_view payload);
+
+}  // namespace dkv::wal

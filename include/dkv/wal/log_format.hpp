@@ -1,0 +1,33 @@
+#pragma once
+// Physical record format shared by WAL segments and snapshot files
+// (protocol/WAL.md is the source of truth), after LevelDB's log format:
+// a file is a sequence of 32 KiB blocks; a logical record is stored as one
+// or more fragments, each with a 7-byte header
+//
+//   crc32c u32 (big-endian, masked; over type byte + payload) |
+//   length u16 (big-endian) | type u8 (1 FULL, 2 FIRST, 3 MIDDLE, 4 LAST)
+//
+// A fragment never crosses a block boundary; a block tail shorter than a
+// header is zero-filled. Records span blocks but never files.
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace dkv::wal {
+
+inline constexpr std::size_t block_size = 32 * 1024;
+inline constexpr std::size_t fragment_header_size = 7;
+
+// Wire values: never reorder; zero is reserved (it is what padding reads as).
+enum class fragment_type : std::uint8_t { full = 1, first = 2, middle = 3, last = 4 };
+
+// CRC-32C (Castagnoli) of `data`, continuing from `crc` (0 to start).
+std::uint32_t crc32c(std::string_view data, std::uint32_t crc = 0) noexcept;
+// Masked form stored on disk (as LevelDB: a CRC of data containing CRCs is
+// otherwise weak).
+std::uint32_t mask_crc(std::uint32_t crc) noexcept;
+std::uint32_t unmask_crc(std::uint32_t masked) noexcept;
+
+}  // namespace dkv::wal

@@ -1,0 +1,47 @@
+#pragma once
+// Reads logical records back from the bytes of one file in the format of
+// log_format.hpp. Distinguishes a torn tail (the file ends inside a record:
+// the last write was cut short; everything before it is good) from
+// corruption (a complete fragment whose CRC, type or sequence is wrong).
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace dkv::wal {
+
+enum class read_status {
+  record,     // `record` holds the next logical record
+  end,        // clean end of file
+  torn_tail,  // the file ends inside a record; good_end() is where the good prefix ends
+  corrupt,    // bad fragment at error_offset(); why() says what
+};
+
+class log_reader {
+ public:
+  explicit log_reader(std::string_view file) noexcept : file_(file) {}
+
+  // Reads the next logical record. The view is valid until the next call
+  // (it points into the file or into an internal buffer for multi-fragment
+  // records).
+  read_status next(std::string_view& record);
+
+  // After `corrupt`: skips to the next block so reading can go on
+  // (--wal-recovery=skip-corrupt). Records in the skipped range are lost.
+  void skip_to_next_block() noexcept;
+
+  // File offset just past the last complete record returned.
+  std::uint64_t good_end() const noexcept { return good_end_; }
+  std::uint64_t error_offset() const noexcept { return error_offset_; }
+  std::string_view why() const noexcept { return why_; }
+
+ private:
+  std::string_view file_;
+  std::uint64_t pos_ = 0;
+  std::uint64_t good_end_ = 0;
+  std::uint64_t error_offset_ = 0;
+  std::string_view why_;
+  std::string assembled_;
+};
+
+}  // namespace dkv::wal

@@ -1,0 +1,1 @@
+#include "dkv/ring/ring.hpp"

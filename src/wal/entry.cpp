@@ -1,0 +1,1 @@
+#include "dkv/wal/entry.hpp"

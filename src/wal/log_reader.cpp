@@ -1,0 +1,1 @@
+#include "dkv/wal/log_reader.hpp"
