@@ -59,6 +59,10 @@ po::options_description settings_options() {
     ("vnodes", text("N"), "ring tokens per node (default 64)")
     ("cluster", text("NAME"), "cluster name checked when peers meet (default dkv)")
     ("fsync", text("MODE"), "always, everysec (default) or no")
+    ("wal-recovery", text("MODE"), "strict (default: refuse to start on WAL corruption) "
+                                   "or skip-corrupt (skip damaged blocks, report them)")
+    ("snapshot-min-bytes", text("BYTES"), "WAL bytes that make a snapshot due "
+                                          "(default 67108864; also >= data size)")
     ("no-repl", po::value<std::string>()->zero_tokens()->implicit_value("true"),
                 "do not read commands from stdin");
   // clang-format on
@@ -262,6 +266,14 @@ node_config build(const po::variables_map& vm) {
     else if (*v == "no") c.fsync = fsync_mode::no;
     else throw bad_config{"invalid --fsync '" + *v + "': expected always, everysec or no"};
   }
+
+  if (auto v = r.get("wal-recovery")) {
+    if (*v == "strict") c.skip_corrupt = false;
+    else if (*v == "skip-corrupt") c.skip_corrupt = true;
+    else throw bad_config{"invalid --wal-recovery '" + *v + "': expected strict or skip-corrupt"};
+  }
+  if (auto v = r.get("snapshot-min-bytes"))
+    c.snapshot_min_bytes = ranged("snapshot-min-bytes", *v, 4096, 0xFFFFFFFFu);
 
   if (auto v = r.get("no-repl")) {
     if (*v == "1" || *v == "true" || *v == "yes" || *v == "on") c.repl = false;

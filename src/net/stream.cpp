@@ -25,12 +25,13 @@ asio::awaitable<void> run_stream(asio::ip::tcp::socket& socket, read_buffer& buf
       const consume_result r = handler.on_bytes(buf.data(), out);
       buf.consume(r.consumed);
       need = r.need;
+      const bool keep_open = !r.settle || co_await handler.settle(out);
       if (!out.empty()) {
         auto [ec, n] = co_await asio::async_write(socket, asio::buffer(out), token);
         if (ec) co_return;
         out.clear();
       }
-      if (r.close) {
+      if (r.close || !keep_open) {
         boost::system::error_code ignored;
         socket.shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
         co_return;

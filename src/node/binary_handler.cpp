@@ -7,7 +7,7 @@ namespace dkv::node {
 
 namespace proto = dkv::protocol;
 
-net::consume_result binary_handler::on_bytes(std::string_view in, std::string& out) {
+net::consume_result binary_handler::handle(std::string_view in, std::string& out) {
   net::consume_result r;
   for (;;) {
     if (out.size() >= net::reply_budget) {
@@ -76,15 +76,25 @@ bool binary_handler::dispatch(std::uint8_t op, std::uint32_t rid, std::string_vi
     case proto::opcode::put: {
       const auto req = proto::decode_put(body, ctx_.lim.max_key);
       if (!req) return bad_body(req.error);
-      ctx_.eng.put(req.value->key, req.value->value);
+      const auto w = ctx_.eng.put(req.value->key, req.value->value);
+      if (!w.lsn) {
+        proto::reply_error(out, op, rid, proto::status::io_error, ctx_.eng.write_failure());
+        return true;
+      }
+      track(w.lsn);
       proto::reply_status(out, op, rid, proto::status::ok);
       return true;
     }
     case proto::opcode::del: {
       const auto req = proto::decode_key(body, ctx_.lim.max_key);
       if (!req) return bad_body(req.error);
-      const bool existed = ctx_.eng.del(req.value->key);
-      proto::reply_status(out, op, rid, existed ? proto::status::ok : proto::status::not_found);
+      const auto w = ctx_.eng.del(req.value->key);
+      if (!w.lsn) {
+        proto::reply_error(out, op, rid, proto::status::io_error, ctx_.eng.write_failure());
+        return true;
+      }
+      track(w.lsn);
+      proto::reply_status(out, op, rid, w.existed ? proto::status::ok : proto::status::not_found);
       return true;
     }
     case proto::opcode::mget: {
@@ -106,6 +116,11 @@ bool binary_handler::dispatch(std::uint8_t op, std::uint32_t rid, std::string_vi
       return true;
   }
   return bad_body({proto::status::unknown_opcode, "unknown opcode"});
+}
+
+void binary_handler::write_lost(std::string& out, std::string_view why) {
+  // Request id 0: the error is about the connection, not one request.
+  proto::reply_error(out, 0, 0, proto::status::io_error, why);
 }
 
 }  // namespace dkv::node

@@ -13,9 +13,8 @@ std::uint64_t wall_ms() {
 
 }  // namespace
 
-engine::engine(std::string_view node_id) : clock_(store::node_tiebreak(node_id)) {}
-
-store::version engine::next_version() { return clock_.tick(wall_ms()); }
+engine::engine(std::string_view node_id, durable_log& log)
+    : clock_(store::node_tiebreak(node_id)), log_(log) {}
 
 std::optional<std::string_view> engine::get(std::string_view key) {
   ++counters_.gets;
@@ -26,16 +25,34 @@ std::optional<std::string_view> engine::get(std::string_view key) {
 
 bool engine::exists(std::string_view key) const { return store_.get(key).has_value(); }
 
-void engine::put(std::string_view key, std::string_view value) {
-  ++counters_.puts;
-  store_.put(key, value, next_version());
+std::uint64_t engine::append(wal::op kind, std::string_view key, std::string_view value,
+                             const store::version& v) {
+  const std::uint64_t lsn = log_.append(wal::entry{kind, v.hlc, v.node, key, value});
+  if (lsn == 0) ++counters_.refused_writes;
+  return lsn;
 }
 
-bool engine::del(std::string_view key) {
+write_result engine::put(std::string_view key, std::string_view value) {
+  ++counters_.puts;
+  const auto v = clock_.tick(wall_ms());
+  write_result r{append(wal::op::put, key, value, v)};
+  if (r.lsn) store_.put(key, value, v);
+  return r;
+}
+
+write_result engine::del(std::string_view key) {
   ++counters_.dels;
-  const bool existed = store_.get(key).has_value();
-  store_.remove(key, next_version());
-  return existed;
+  const auto v = clock_.tick(wall_ms());
+  write_result r{append(wal::op::del, key, {}, v), store_.get(key).has_value()};
+  if (r.lsn) store_.remove(key, v);
+  else r.existed = false;
+  return r;
+}
+
+write_result engine::import_seed(std::string_view key, std::string_view value) {
+  write_result r{append(wal::op::put, key, value, store::seed_version)};
+  if (r.lsn) store_.put(key, value, store::seed_version);
+  return r;
 }
 
 std::size_t engine::purge_tombstones(std::uint64_t grace_ms) {

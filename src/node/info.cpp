@@ -10,6 +10,7 @@ std::string info_text(const context& ctx) {
   const auto uptime = duration_cast<seconds>(steady_clock::now() - ctx.started).count();
   const auto& c = ctx.eng.counters();
   const auto& d = ctx.eng.data();
+  const auto& s = ctx.snapshots;
   std::ostringstream o;
   o << "# Server\r\n"
     << "dkv_version:0.1.0\r\n"
@@ -30,6 +31,18 @@ std::string info_text(const context& ctx) {
     << "keyspace_misses:" << c.misses << "\r\n"
     << "puts:" << c.puts << "\r\n"
     << "dels:" << c.dels << "\r\n"
+    << "refused_writes:" << c.refused_writes << "\r\n"
+    << "\r\n# Persistence\r\n"
+    << "wal_segment:" << ctx.eng.log().segment_seq() << "\r\n"
+    << "wal_bytes_since_snapshot:" << ctx.eng.log().bytes_since() << "\r\n"
+    << "wal_status:" << (ctx.eng.log().failed() ? ctx.eng.log().failure() : "ok") << "\r\n"
+    << "recovery_ms:" << ctx.recovery_ms << "\r\n"
+    << "snapshots_taken:" << s.taken << "\r\n"
+    << "snapshot_in_progress:" << s.in_progress << "\r\n"
+    << "last_snapshot_seq:" << s.last_seq << "\r\n"
+    << "last_snapshot_entries:" << s.last_entries << "\r\n"
+    << "last_snapshot_ms:" << s.last_ms << "\r\n"
+    << "last_snapshot_error:" << s.last_error << "\r\n"
     << "\r\n# Keyspace\r\n"
     << "keys:" << d.live_keys() << "\r\n"
     << "tombstones:" << d.tombstones() << "\r\n"

@@ -3,7 +3,6 @@
 #include <unistd.h>
 
 #include <csignal>
-#include <filesystem>
 #include <functional>
 #include <iostream>
 #include <stdexcept>
@@ -15,12 +14,16 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include "dkv/log/log.hpp"
 #include "dkv/net/spawn.hpp"
+#include "dkv/node/durable_log.hpp"
 #include "dkv/node/repl.hpp"
 #include "dkv/node/server.hpp"
+#include "dkv/node/snapshotter.hpp"
+#include "dkv/node/startup.hpp"
 
 namespace dkv::node {
 
@@ -57,11 +60,11 @@ asio::awaitable<void> run_housekeeping(context& ctx, asio::steady_timer& timer) 
 // Second phase of shutdown: the acceptor, connections and REPL were closed;
 // wait for their coroutines to end, then release the signal handler so the
 // io_context runs out of work. Past the deadline, exit regardless.
-asio::awaitable<void> run_drain(const context& ctx, const repl& console,
+asio::awaitable<void> run_drain(context& ctx, const repl& console,
                                 asio::signal_set& signals) {
   asio::steady_timer tick(co_await asio::this_coro::executor);
   const auto deadline = std::chrono::steady_clock::now() + shutdown_deadline;
-  while (ctx.net.connections_current > 0 || console.running()) {
+  while (ctx.net.connections_current > 0 || console.running() || ctx.snapshots.in_progress) {
     if (std::chrono::steady_clock::now() > deadline) {
       log::warn() << "shutdown deadline passed with work in flight: exiting";
       log::shutdown();
@@ -70,16 +73,13 @@ asio::awaitable<void> run_drain(const context& ctx, const repl& console,
     tick.expires_after(std::chrono::milliseconds(20));
     co_await tick.async_wait(asio::use_awaitable);
   }
+  ctx.eng.log().close();
   signals.cancel();
 }
 
 }  // namespace
 
 int run_node(const config::node_config& cfg) {
-  std::error_code fec;
-  std::filesystem::create_directories(cfg.data_dir, fec);
-  if (fec)
-    throw std::runtime_error("cannot create data dir " + cfg.data_dir + ": " + fec.message());
   if (!cfg.join_addr)
     log::info() << "starting as a single node";
   else
@@ -90,8 +90,12 @@ int run_node(const config::node_config& cfg) {
   config::host_port listen = cfg.listen;
   if (cfg.port) listen.port = *cfg.port;
 
+  // The helper thread: fdatasync and snapshot publication, nothing else.
+  asio::thread_pool helper(1);
+  durable_log wal(ioc.get_executor(), helper, cfg.data_dir, cfg.fsync);
   context ctx(identity{cfg.id, cfg.peer_addr.to_string(), cfg.cluster, cfg.data_dir},
-              limits{cfg.max_frame, cfg.max_key});
+              limits{cfg.max_frame, cfg.max_key}, wal);
+  open_data_dir(cfg, ctx);
   server srv(ioc.get_executor(), ctx);
   tcp::endpoint bound;
   try {
@@ -108,6 +112,8 @@ int run_node(const config::node_config& cfg) {
 
   asio::steady_timer housekeeping(ioc);
   asio::co_spawn(ioc, run_housekeeping(ctx, housekeeping), net::log_exception{"housekeeping"});
+  snapshotter snapshots(ioc.get_executor(), ctx, helper, cfg.snapshot_min_bytes);
+  asio::co_spawn(ioc, snapshots.run(), net::log_exception{"snapshots"});
 
   // Shutdown in two phases: stop accepting and close everything now, then
   // let run_drain wait for the coroutines to end. A second signal exits.
@@ -122,6 +128,7 @@ int run_node(const config::node_config& cfg) {
     console.stop();
     srv.stop();
     housekeeping.cancel();
+    snapshots.stop();
     asio::co_spawn(ioc, run_drain(ctx, console, signals), net::log_exception{"shutdown"});
   };
   std::function<void(boost::system::error_code, int)> on_signal =
@@ -144,6 +151,7 @@ int run_node(const config::node_config& cfg) {
   if (cfg.repl) console.start();
 
   ioc.run();
+  helper.join();
   log::info() << "stopped";
   return 0;
 }

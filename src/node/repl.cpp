@@ -140,7 +140,8 @@ asio::awaitable<void> repl::execute(std::string_view line) {
       const auto v = ctx_.eng.get(key);
       say(v ? *v : "(nil)");
     } else {
-      say(ctx_.eng.del(key) ? "(integer) 1" : "(integer) 0");
+      const auto w = ctx_.eng.del(key);
+      if (co_await acknowledged(w.lsn)) say(w.existed ? "(integer) 1" : "(integer) 0");
     }
   } else if (cmd == "put") {
     const auto key = next_word(rest);
@@ -148,8 +149,7 @@ asio::awaitable<void> repl::execute(std::string_view line) {
     if (key.empty() || value.empty()) {
       say("usage: put <key> <value>");
     } else {
-      ctx_.eng.put(key, value);
-      say("OK");
+      if (co_await acknowledged(ctx_.eng.put(key, value).lsn)) say("OK");
     }
   } else if (cmd == "query") {
     const auto addr = next_word(rest);
@@ -194,6 +194,12 @@ asio::awaitable<void> repl::query(std::string_view addr_text, std::string_view k
     const auto value = fields.bytes();
     say(value ? *value : "error: malformed reply");
   }
+}
+
+asio::awaitable<bool> repl::acknowledged(std::uint64_t lsn) {
+  if (lsn != 0 && co_await ctx_.eng.log().async_wait(lsn)) co_return true;
+  say("error: " + ctx_.eng.write_failure());
+  co_return false;
 }
 
 }  // namespace dkv::node

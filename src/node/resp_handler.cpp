@@ -59,11 +59,11 @@ void config_get(std::string& out, std::string_view pattern) {
 
 }  // namespace
 
-resp_handler::resp_handler(context& ctx) : ctx_(ctx) {
+resp_handler::resp_handler(context& ctx) : session_handler(ctx) {
   limits_.max_bulk = ctx.lim.max_frame;
 }
 
-net::consume_result resp_handler::on_bytes(std::string_view in, std::string& out) {
+net::consume_result resp_handler::handle(std::string_view in, std::string& out) {
   net::consume_result r;
   while (r.consumed < in.size()) {
     if (out.size() >= net::reply_budget) {
@@ -103,6 +103,13 @@ bool resp_handler::execute(std::string& out) {
     resp::error(out, "ERR key exceeds max key size");
     return true;
   };
+  // The log fails only when it flushes, between batches: if it accepts the
+  // first write of a command it accepts them all.
+  const auto refused = [&] {
+    if (!eng.log().failed()) return false;
+    resp::error(out, "ERR " + eng.write_failure());
+    return true;
+  };
 
   if (iequals(cmd, "GET")) {
     if (argc != 2) return wrong_arity(out, cmd), true;
@@ -123,15 +130,24 @@ bool resp_handler::execute(std::string& out) {
     if (nx && xx) return resp::error(out, "ERR syntax error"), true;
     if (too_long(args_[1])) return true;
     if ((nx || xx) && eng.exists(args_[1]) != xx) return resp::null_bulk(out), true;
-    eng.put(args_[1], args_[2]);
+    if (refused()) return true;
+    track(eng.put(args_[1], args_[2]).lsn);
     resp::simple_string(out, "OK");
   } else if (iequals(cmd, "DEL") || iequals(cmd, "EXISTS")) {
     if (argc < 2) return wrong_arity(out, cmd), true;
     const bool del = iequals(cmd, "DEL");
+    for (std::size_t i = 1; i < argc; ++i)
+      if (too_long(args_[i])) return true;
+    if (del && refused()) return true;
     std::int64_t n = 0;
     for (std::size_t i = 1; i < argc; ++i) {
-      if (too_long(args_[i])) return true;
-      n += del ? eng.del(args_[i]) : eng.exists(args_[i]);
+      if (!del) {
+        n += eng.exists(args_[i]);
+        continue;
+      }
+      const auto w = eng.del(args_[i]);
+      track(w.lsn);
+      n += w.existed;
     }
     resp::integer(out, n);
   } else if (iequals(cmd, "MGET")) {
@@ -146,7 +162,8 @@ bool resp_handler::execute(std::string& out) {
     if (argc < 3 || argc % 2 == 0) return wrong_arity(out, cmd), true;
     for (std::size_t i = 1; i < argc; i += 2)
       if (too_long(args_[i])) return true;
-    for (std::size_t i = 1; i < argc; i += 2) eng.put(args_[i], args_[i + 1]);
+    if (refused()) return true;
+    for (std::size_t i = 1; i < argc; i += 2) track(eng.put(args_[i], args_[i + 1]).lsn);
     resp::simple_string(out, "OK");
   } else if (iequals(cmd, "PING")) {
     if (argc > 2) return wrong_arity(out, cmd), true;
@@ -178,6 +195,10 @@ bool resp_handler::execute(std::string& out) {
     unknown_command(out, args_);
   }
   return true;
+}
+
+void resp_handler::write_lost(std::string& out, std::string_view why) {
+  resp::error(out, "ERR " + std::string(why));
 }
 
 }  // namespace dkv::node

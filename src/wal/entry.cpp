@@ -1,1 +1,58 @@
 #include "dkv/wal/entry.hpp"
+
+#include <cstddef>
+#include <cstdint>
+
+#include "dkv/common/bytes.hpp"
+
+namespace dkv::wal {
+namespace {
+
+constexpr std::size_t fixed_size = 1 + 8 + 4;  // op | hlc | node
+constexpr std::size_t length_size = 4;
+
+void append_bytes(std::string& out, std::string_view b) {
+  common::append_u32_be(out, static_cast<std::uint32_t>(b.size()));
+  out.append(b);
+}
+
+// Takes one `bytes` field off the front of `in`; false if it is cut short.
+bool take_bytes(std::string_view& in, std::string_view& field) noexcept {
+  if (in.size() < length_size) return false;
+  const std::uint32_t n = common::load_u32_be(in.data());
+  in.remove_prefix(length_size);
+  if (n > in.size()) return false;
+  field = in.substr(0, n);
+  in.remove_prefix(n);
+  return true;
+}
+
+}  // namespace
+
+void encode_entry(std::string& out, const entry& e) {
+  out.reserve(out.size() + fixed_size + length_size + e.key.size() +
+              (e.kind == op::put ? length_size + e.value.size() : 0));
+  common::append_u8(out, static_cast<std::uint8_t>(e.kind));
+  common::append_u64_be(out, e.hlc);
+  common::append_u32_be(out, e.node);
+  append_bytes(out, e.key);
+  if (e.kind == op::put) append_bytes(out, e.value);  // a DEL has no value field
+}
+
+std::optional<entry> decode_entry(std::string_view payload) {
+  if (payload.size() < fixed_size) return std::nullopt;
+  entry e;
+  const auto kind = static_cast<std::uint8_t>(payload[0]);
+  if (kind != static_cast<std::uint8_t>(op::put) && kind != static_cast<std::uint8_t>(op::del))
+    return std::nullopt;
+  e.kind = static_cast<op>(kind);
+  e.hlc = common::load_u64_be(payload.data() + 1);
+  e.node = common::load_u32_be(payload.data() + 9);
+  payload.remove_prefix(fixed_size);
+  if (!take_bytes(payload, e.key)) return std::nullopt;
+  if (e.kind == op::put && !take_bytes(payload, e.value)) return std::nullopt;
+  if (!payload.empty()) return std::nullopt;  // trailing bytes
+  return e;
+}
+
+}  // namespace dkv::wal

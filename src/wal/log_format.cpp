@@ -1,1 +1,72 @@
 #include "dkv/wal/log_format.hpp"
+
+#include <cstddef>
+#include <cstdint>
+
+namespace dkv::wal {
+namespace {
+
+// CRC-32C (Castagnoli), reflected polynomial 0x82F63B78 (0x1EDC6F41 bit
+// reversed), initial value and final xor 0xFFFFFFFF. Slicing-by-8: table[0]
+// is the classic byte-at-a-time table; table[k][b] is the CRC of byte b
+// followed by k zero bytes, so eight input bytes are folded per step.
+constexpr std::uint32_t reflected_poly = 0x82F63B78u;
+
+// Plain arrays rather than std::array: unoptimised (Debug) builds would
+// otherwise call operator[] for every table lookup.
+struct crc_tables {
+  std::uint32_t t[8][256];
+};
+
+constexpr crc_tables make_tables() {
+  crc_tables tables{};
+  auto& t = tables.t;
+  for (std::uint32_t b = 0; b < 256; ++b) {
+    std::uint32_t c = b;
+    for (int bit = 0; bit < 8; ++bit) c = (c & 1u) ? (c >> 1) ^ reflected_poly : c >> 1;
+    t[0][b] = c;
+  }
+  for (std::size_t k = 1; k < 8; ++k)
+    for (std::size_t b = 0; b < 256; ++b) t[k][b] = (t[k - 1][b] >> 8) ^ t[0][t[k - 1][b] & 0xFFu];
+  return tables;
+}
+
+constexpr crc_tables tables = make_tables();
+
+// Little-endian load of four bytes, independent of the host's byte order
+// (the reflected CRC consumes the lowest-addressed byte first).
+inline std::uint32_t load_u32_le(const unsigned char* p) noexcept {
+  return std::uint32_t{p[0]} | (std::uint32_t{p[1]} << 8) | (std::uint32_t{p[2]} << 16) |
+         (std::uint32_t{p[3]} << 24);
+}
+
+constexpr std::uint32_t mask_delta = 0xA282EAD8u;
+
+}  // namespace
+
+std::uint32_t crc32c(std::string_view data, std::uint32_t crc) noexcept {
+  const auto* p = reinterpret_cast<const unsigned char*>(data.data());
+  std::size_t n = data.size();
+  const auto& t = tables.t;
+  std::uint32_t c = ~crc;  // undo the final xor of the CRC being continued
+  for (; n >= 8; p += 8, n -= 8) {
+    const std::uint32_t lo = load_u32_le(p) ^ c;
+    const std::uint32_t hi = load_u32_le(p + 4);
+    c = t[7][lo & 0xFFu] ^ t[6][(lo >> 8) & 0xFFu] ^ t[5][(lo >> 16) & 0xFFu] ^ t[4][lo >> 24] ^
+        t[3][hi & 0xFFu] ^ t[2][(hi >> 8) & 0xFFu] ^ t[1][(hi >> 16) & 0xFFu] ^ t[0][hi >> 24];
+  }
+  for (; n > 0; ++p, --n) c = (c >> 8) ^ t[0][(c ^ *p) & 0xFFu];
+  return ~c;
+}
+
+std::uint32_t mask_crc(std::uint32_t crc) noexcept {
+  // Rotate right by 15 bits, then add a constant (LevelDB's masking).
+  return ((crc >> 15) | (crc << 17)) + mask_delta;
+}
+
+std::uint32_t unmask_crc(std::uint32_t masked) noexcept {
+  const std::uint32_t rot = masked - mask_delta;
+  return (rot >> 17) | (rot << 15);
+}
+
+}  // namespace dkv::wal

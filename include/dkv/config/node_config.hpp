@@ -29,6 +29,8 @@ struct node_config {
   std::uint32_t vnodes = 64;             // --vnodes tokens per node on the ring
   std::string cluster = "dkv";           // --cluster name checked in peer HELLO
   fsync_mode fsync = fsync_mode::everysec;  // --fsync always|everysec|no
+  bool skip_corrupt = false;             // --wal-recovery skip-corrupt (default strict)
+  std::uint64_t snapshot_min_bytes = 64u << 20;  // --snapshot-min-bytes
   bool repl = true;                      // --no-repl turns the stdin REPL off
 };
 

@@ -28,6 +28,7 @@ struct consume_result {
   bool close = false;        // flush `out`, then close the connection
   std::size_t need = 0;      // total bytes the next message needs, when known
   bool more = false;         // stopped at reply_budget: flush `out`, then call again
+  bool settle = false;       // call settle() before writing `out`
 };
 
 class stream_handler {
@@ -37,6 +38,10 @@ class stream_handler {
   // to `out`, up to reply_budget bytes of them. Must not keep views into `in`
   // past the call.
   virtual consume_result on_bytes(std::string_view in, std::string& out) = 0;
+  // Called before `out` is written when on_bytes asked for it: waits until
+  // the replies may be sent (e.g. their writes are durable). It may replace
+  // `out`; false closes the connection after writing it.
+  virtual boost::asio::awaitable<bool> settle(std::string& out) = 0;
 };
 
 // Runs until the peer closes, an I/O error, or the handler asks to close.

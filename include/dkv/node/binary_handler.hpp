@@ -5,21 +5,19 @@
 // and close the connection; a bad body or unknown opcode gets an error reply
 // and the connection stays open.
 
-#include "dkv/net/stream.hpp"
-#include "dkv/node/context.hpp"
+#include "dkv/node/session_handler.hpp"
 
 namespace dkv::node {
 
-class binary_handler final : public net::stream_handler {
+class binary_handler final : public session_handler {
  public:
-  explicit binary_handler(context& ctx) : ctx_(ctx) {}
-  net::consume_result on_bytes(std::string_view in, std::string& out) override;
+  using session_handler::session_handler;
 
  private:
+  net::consume_result handle(std::string_view in, std::string& out) override;
+  void write_lost(std::string& out, std::string_view why) override;
   // Serves one frame; false when the connection must close after the reply.
   bool dispatch(std::uint8_t op, std::uint32_t rid, std::string_view body, std::string& out);
-
-  context& ctx_;
 };
 
 }  // namespace dkv::node

@@ -30,14 +30,26 @@ struct server_counters {
   std::uint64_t protocol_errors = 0;
 };
 
+struct snapshot_stats {
+  std::uint64_t taken = 0;
+  std::uint64_t last_seq = 0;
+  std::uint64_t last_entries = 0;
+  std::uint64_t last_bytes = 0;
+  std::uint64_t last_ms = 0;
+  bool in_progress = false;
+  std::string last_error;
+};
+
 struct context {
-  explicit context(identity who, limits lim)
-      : me(std::move(who)), lim(lim), eng(me.id), started(std::chrono::steady_clock::now()) {}
+  context(identity who, limits lim, durable_log& log)
+      : me(std::move(who)), lim(lim), eng(me.id, log), started(std::chrono::steady_clock::now()) {}
 
   identity me;
   limits lim;
   engine eng;
   server_counters net;
+  snapshot_stats snapshots;
+  std::uint64_t recovery_ms = 0;
   std::chrono::steady_clock::time_point started;
 };
 

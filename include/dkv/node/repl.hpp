@@ -32,6 +32,8 @@ class repl {
   boost::asio::awaitable<void> run();
   boost::asio::awaitable<void> execute(std::string_view line);
   boost::asio::awaitable<void> query(std::string_view addr, std::string_view key);
+  // Waits for a write to be durable; prints the error and returns false if not.
+  boost::asio::awaitable<bool> acknowledged(std::uint64_t lsn);
 
   boost::asio::any_io_executor ex_;
   context& ctx_;

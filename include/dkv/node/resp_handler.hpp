@@ -8,22 +8,21 @@
 #include <string_view>
 #include <vector>
 
-#include "dkv/net/stream.hpp"
-#include "dkv/node/context.hpp"
+#include "dkv/node/session_handler.hpp"
 #include "dkv/protocol/resp_parser.hpp"
 
 namespace dkv::node {
 
-class resp_handler final : public net::stream_handler {
+class resp_handler final : public session_handler {
  public:
   explicit resp_handler(context& ctx);
-  net::consume_result on_bytes(std::string_view in, std::string& out) override;
 
  private:
+  net::consume_result handle(std::string_view in, std::string& out) override;
+  void write_lost(std::string& out, std::string_view why) override;
   // Executes args_; returns false when the connection must close (QUIT).
   bool execute(std::string& out);
 
-  context& ctx_;
   protocol::resp::limits limits_;
   std::vector<std::string_view> args_;
   std::string scratch_;

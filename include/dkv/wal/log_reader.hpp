@@ -36,12 +36,31 @@ class log_reader {
   std::string_view why() const noexcept { return why_; }
 
  private:
+  // One physical fragment, checked (complete, CRC and type valid).
+  struct fragment {
+    std::uint64_t offset = 0;
+    std::uint8_t type = 0;
+    std::string_view data;
+  };
+  enum class fragment_status { ok, eof, torn, bad };
+
+  // Reads the fragment at pos_ (skipping a zero block trailer) and advances
+  // past it. `bad` sets error_offset_/why_ and leaves pos_ unchanged.
+  fragment_status read_fragment(fragment& f);
+  read_status fail(std::uint64_t offset, std::string_view why) noexcept;
+
   std::string_view file_;
   std::uint64_t pos_ = 0;
   std::uint64_t good_end_ = 0;
   std::uint64_t error_offset_ = 0;
-  std::string_view why_;
+  std::string_view why_;  // always a string literal
   std::string assembled_;
+  // `corrupt` and `torn_tail` are sticky: next() repeats them until
+  // skip_to_next_block() (corrupt) or forever (torn_tail).
+  read_status stopped_ = read_status::record;
+  // After skip_to_next_block(): MIDDLE/LAST fragments are the remains of a
+  // record that began in the skipped range and are dropped silently.
+  bool resyncing_ = false;
 };
 
 }  // namespace dkv::wal

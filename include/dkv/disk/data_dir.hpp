@@ -1,0 +1,32 @@
+#pragma once
+// Names and listing of the files in a node's data dir (protocol/WAL.md):
+//   wal-<20 digits>.log        WAL segments, by sequence
+//   snapshot-<20 digits>.dat   snapshots, by sequence
+//   node.json                  node state
+//   *.json (other)             seed files, imported once
+//   LOCK                       held (flock) by the node using the dir
+
+#include <cstdint>
+#include <string>
+#include <system_error>
+#include <vector>
+
+namespace dkv::disk {
+
+struct dir_listing {
+  std::vector<std::uint64_t> segments;   // ascending
+  std::vector<std::uint64_t> snapshots;  // ascending
+  std::vector<std::string> seed_files;   // file names, sorted
+};
+
+std::error_code list_data_dir(const std::string& dir, dir_listing& out);
+
+std::string segment_path(const std::string& dir, std::uint64_t seq);
+std::string snapshot_path(const std::string& dir, std::uint64_t seq);
+std::string node_state_path(const std::string& dir);
+
+// Takes an exclusive flock on <dir>/LOCK, kept until the process exits.
+// Fails with a clear message when another process holds it.
+std::error_code lock_data_dir(const std::string& dir, int& lock_fd);
+
+}  // namespace dkv::disk

@@ -1,0 +1,53 @@
+#pragma once
+// A thin RAII wrapper over a POSIX file descriptor for the data dir's files.
+// Errors are values (std::error_code from errno); nothing throws.
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <system_error>
+
+namespace dkv::disk {
+
+class file {
+ public:
+  file() = default;
+  explicit file(int fd) noexcept : fd_(fd) {}
+  file(file&& o) noexcept : fd_(o.release()) {}
+  file& operator=(file&& o) noexcept;
+  file(const file&) = delete;
+  file& operator=(const file&) = delete;
+  ~file() { close(); }
+
+  // Opens for appending, creating it if missing.
+  static std::error_code open_append(const std::string& path, file& out);
+  static std::error_code open_read(const std::string& path, file& out);
+
+  bool is_open() const noexcept { return fd_ >= 0; }
+  int fd() const noexcept { return fd_; }
+  int release() noexcept {
+    const int fd = fd_;
+    fd_ = -1;
+    return fd;
+  }
+  void close() noexcept;
+
+  // Writes all of `data` (retrying short writes and EINTR).
+  std::error_code write_all(std::string_view data) noexcept;
+  std::error_code sync() noexcept;  // fdatasync
+  std::error_code truncate(std::uint64_t size) noexcept;
+  std::error_code size(std::uint64_t& out) const noexcept;
+
+ private:
+  int fd_ = -1;
+};
+
+// Reads a whole file into `out`.
+std::error_code read_file(const std::string& path, std::string& out);
+// Writes `data` to `path` atomically: a temp file, fdatasync, rename, and
+// an fsync of the directory.
+std::error_code write_file_atomic(const std::string& path, std::string_view data);
+// fsync of a directory, so that a rename or a new file in it is durable.
+std::error_code sync_dir(const std::string& dir) noexcept;
+
+}  // namespace dkv::disk

@@ -1,0 +1,109 @@
+#pragma once
+// The node's write-ahead log (protocol/WAL.md): every write is appended as
+// one record; all records appended during one turn of the event loop go to
+// the current segment in one write() (group commit). fsync follows
+// --fsync: `always` syncs after every group and acknowledges only synced
+// writes; `everysec` syncs once a second; `no` leaves it to the kernel.
+// fdatasync runs on the node's helper thread and posts its result back, so
+// the loop never waits for the disk.
+//
+// A failed write() (disk full, I/O error) marks the log failed: waiting
+// writers are told, new writes are refused with the reason, reads go on,
+// and the unwritten records are retried every second until the disk takes
+// them again.
+
+#include <cstdint>
+#include <string>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
+
+#include "dkv/config/node_config.hpp"
+#include "dkv/disk/file.hpp"
+#include "dkv/wal/entry.hpp"
+#include "dkv/wal/log_writer.hpp"
+
+namespace dkv::node {
+
+class durable_log {
+ public:
+  static constexpr std::uint64_t segment_limit = 64u << 20;
+
+  // `helper` runs fdatasync and closes retired segment files.
+  durable_log(boost::asio::any_io_executor ex, boost::asio::thread_pool& helper,
+              std::string dir, config::fsync_mode mode);
+  durable_log(const durable_log&) = delete;
+  durable_log& operator=(const durable_log&) = delete;
+
+  // Opens a new segment with sequence `seq`. Error message or empty.
+  std::string open(std::uint64_t seq);
+
+  // Appends a record; returns its log sequence number (> 0), or 0 when the
+  // log has failed (see failure()).
+  std::uint64_t append(const wal::entry& e);
+  bool failed() const noexcept { return !failure_.empty(); }
+  const std::string& failure() const noexcept { return failure_; }
+
+  // Waits until record `lsn` is acknowledged durable under the fsync mode
+  // (written for no/everysec, synced for always). False when the log failed
+  // first: the write's fate is then unknown and must not be acknowledged.
+  boost::asio::awaitable<bool> async_wait(std::uint64_t lsn);
+
+  // Starts a new segment now (for a snapshot) and returns its sequence.
+  std::uint64_t roll();
+  std::uint64_t segment_seq() const noexcept { return segment_seq_; }
+  // WAL bytes and segments a snapshot would retire: counted since the last
+  // reset_since(), starting from what recovery replayed.
+  std::uint64_t bytes_since() const noexcept { return bytes_since_; }
+  std::uint64_t segments_since() const noexcept { return segments_since_; }
+  void reset_since() noexcept { bytes_since_ = 0; segments_since_ = 0; }
+  void add_recovered(std::uint64_t bytes, std::uint64_t segments) noexcept {
+    bytes_since_ += bytes;
+    segments_since_ += segments;
+  }
+
+  // Writes and syncs everything appended so far, blocking (start-up only).
+  std::string sync_now();
+  // Flushes and syncs everything, blocking (for shutdown).
+  void close();
+
+ private:
+  void flush();
+  void request_sync();
+  void on_synced(std::uint64_t lsn, int err);
+  std::uint64_t acked() const noexcept;
+  void notify();
+  void start_timer();
+
+  boost::asio::any_io_executor ex_;
+  boost::asio::thread_pool& helper_;
+  std::string dir_;
+  config::fsync_mode mode_;
+
+  disk::file segment_;
+  std::uint64_t segment_seq_ = 0;
+  std::uint64_t file_size_ = 0;  // bytes of the segment known written
+  wal::log_writer writer_;
+  std::string pending_;      // records not yet written
+  std::string payload_;      // scratch for one entry
+  bool flush_posted_ = false;
+
+  std::uint64_t appended_ = 0;  // last lsn appended
+  std::uint64_t written_ = 0;   // last lsn written to the file
+  std::uint64_t synced_ = 0;    // last lsn known synced
+  bool sync_in_flight_ = false;
+  bool sync_again_ = false;
+  std::uint64_t bytes_since_ = 0;
+  std::uint64_t segments_since_ = 0;
+  std::string failure_;
+  bool synced_ok_ = true;  // false after a failed fsync: no retry can help
+
+  boost::asio::steady_timer progress_;  // waiters park here; cancel() wakes them
+  boost::asio::steady_timer timer_;     // everysec sync and failed-write retry
+  bool timer_running_ = false;
+  bool closed_ = false;
+};
+
+}  // namespace dkv::node

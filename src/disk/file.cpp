@@ -1,0 +1,111 @@
+#include "dkv/disk/file.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <filesystem>
+
+namespace dkv::disk {
+namespace {
+
+std::error_code last_error() noexcept { return {errno, std::generic_category()}; }
+
+std::error_code open_with(const std::string& path, int flags, file& out) {
+  const int fd = ::open(path.c_str(), flags | O_CLOEXEC, 0644);
+  if (fd < 0) return last_error();
+  out = file(fd);
+  return {};
+}
+
+}  // namespace
+
+file& file::operator=(file&& o) noexcept {
+  if (this != &o) {
+    close();
+    fd_ = o.release();
+  }
+  return *this;
+}
+
+std::error_code file::open_append(const std::string& path, file& out) {
+  return open_with(path, O_WRONLY | O_CREAT | O_APPEND, out);
+}
+
+std::error_code file::open_read(const std::string& path, file& out) {
+  return open_with(path, O_RDONLY, out);
+}
+
+void file::close() noexcept {
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
+}
+
+std::error_code file::write_all(std::string_view data) noexcept {
+  while (!data.empty()) {
+    const ssize_t n = ::write(fd_, data.data(), data.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return last_error();
+    }
+    data.remove_prefix(static_cast<std::size_t>(n));
+  }
+  return {};
+}
+
+std::error_code file::sync() noexcept {
+  return ::fdatasync(fd_) == 0 ? std::error_code{} : last_error();
+}
+
+std::error_code file::truncate(std::uint64_t size) noexcept {
+  return ::ftruncate(fd_, static_cast<off_t>(size)) == 0 ? std::error_code{} : last_error();
+}
+
+std::error_code file::size(std::uint64_t& out) const noexcept {
+  struct stat st {};
+  if (::fstat(fd_, &st) != 0) return last_error();
+  out = static_cast<std::uint64_t>(st.st_size);
+  return {};
+}
+
+std::error_code read_file(const std::string& path, std::string& out) {
+  file f;
+  if (auto ec = file::open_read(path, f)) return ec;
+  std::uint64_t size = 0;
+  if (auto ec = f.size(size)) return ec;
+  out.resize(size);
+  std::size_t got = 0;
+  while (got < out.size()) {
+    const ssize_t n = ::read(f.fd(), out.data() + got, out.size() - got);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return last_error();
+    if (n == 0) break;
+    got += static_cast<std::size_t>(n);
+  }
+  out.resize(got);
+  return {};
+}
+
+std::error_code sync_dir(const std::string& dir) noexcept {
+  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return last_error();
+  const int r = ::fsync(fd);
+  const std::error_code ec = r == 0 ? std::error_code{} : last_error();
+  ::close(fd);
+  return ec;
+}
+
+std::error_code write_file_atomic(const std::string& path, std::string_view data) {
+  const std::string tmp = path + ".tmp";
+  {
+    file f;
+    if (auto ec = open_with(tmp, O_WRONLY | O_CREAT | O_TRUNC, f)) return ec;
+    if (auto ec = f.write_all(data)) return ec;
+    if (auto ec = f.sync()) return ec;
+  }
+  if (::rename(tmp.c_str(), path.c_str()) != 0) return last_error();
+  return sync_dir(std::filesystem::path(path).parent_path().string());
+}
+
+}  // namespace dkv::disk

@@ -1,0 +1,138 @@
+#include "dkv/disk/recovery.hpp"
+
+#include <algorithm>
+
+#include "dkv/disk/data_dir.hpp"
+#include "dkv/disk/file.hpp"
+#include "dkv/disk/snapshot.hpp"
+#include "dkv/wal/entry.hpp"
+#include "dkv/wal/log_reader.hpp"
+
+namespace dkv::disk {
+namespace {
+
+void apply(const wal::entry& e, store::store& into, recovery_report& report) {
+  const store::version v{e.hlc, e.node};
+  if (e.kind == wal::op::put) into.put(e.key, e.value, v);
+  else into.remove(e.key, v);
+  report.max_hlc = std::max(report.max_hlc, e.hlc);
+}
+
+std::string at(const std::string& path, std::uint64_t offset) {
+  return path + " at offset " + std::to_string(offset);
+}
+
+// Loads one snapshot; false (store untouched) when it is incomplete or damaged.
+bool load_snapshot(const std::string& path, store::store& into, recovery_report& report,
+                   std::uint64_t& first_segment) {
+  std::string bytes;
+  if (read_file(path, bytes)) return false;
+  // Validate fully before applying anything, so a damaged snapshot leaves
+  // the store as it was and an older one can be tried.
+  wal::log_reader reader(bytes);
+  std::string_view rec;
+  if (reader.next(rec) != wal::read_status::record) return false;
+  const auto header = decode_snapshot_header(rec);
+  if (!header) return false;
+  std::uint64_t count = 0;
+  std::optional<std::uint64_t> trailer;
+  for (;;) {
+    const auto st = reader.next(rec);
+    if (st != wal::read_status::record) break;
+    if (trailer) return false;  // records after the trailer
+    if ((trailer = decode_snapshot_trailer(rec))) continue;
+    if (!wal::decode_entry(rec)) return false;
+    ++count;
+  }
+  if (!trailer || *trailer != count || reader.good_end() != bytes.size()) return false;
+
+  wal::log_reader replay(bytes);
+  replay.next(rec);  // header
+  while (replay.next(rec) == wal::read_status::record) {
+    if (const auto e = wal::decode_entry(rec)) apply(*e, into, report);
+  }
+  report.snapshot_entries = count;
+  first_segment = header->first_wal_segment;
+  return true;
+}
+
+std::optional<std::string> replay_segment(const std::string& path, bool is_last,
+                                          store::store& into, const recovery_options& opts,
+                                          recovery_report& report) {
+  std::string bytes;
+  if (const auto ec = read_file(path, bytes)) return "cannot read " + path + ": " + ec.message();
+  report.bytes_replayed += bytes.size();
+  wal::log_reader reader(bytes);
+  std::string_view rec;
+  for (;;) {
+    switch (reader.next(rec)) {
+      case wal::read_status::record: {
+        const auto e = wal::decode_entry(rec);
+        if (!e) {
+          if (!opts.skip_corrupt)
+            return "WAL corruption in " + at(path, reader.good_end()) + ": undecodable entry";
+          ++report.corrupt_regions_skipped;
+          continue;
+        }
+        apply(*e, into, report);
+        ++report.records_replayed;
+        continue;
+      }
+      case wal::read_status::end:
+        return std::nullopt;
+      case wal::read_status::torn_tail: {
+        if (!is_last && !opts.skip_corrupt)
+          return "WAL corruption in " + at(path, reader.good_end()) +
+                 ": segment ends inside a record but is not the last one";
+        file f;
+        if (auto ec = file::open_append(path, f))
+          return "cannot open " + path + " to truncate its torn tail: " + ec.message();
+        if (auto ec = f.truncate(reader.good_end()))
+          return "cannot truncate torn tail of " + path + ": " + ec.message();
+        report.torn_bytes_truncated += bytes.size() - reader.good_end();
+        return std::nullopt;
+      }
+      case wal::read_status::corrupt:
+        if (!opts.skip_corrupt)
+          return "WAL corruption in " + at(path, reader.error_offset()) + ": " +
+                 std::string(reader.why()) + " (start with --wal-recovery=skip-corrupt to skip it)";
+        ++report.corrupt_regions_skipped;
+        reader.skip_to_next_block();
+        continue;
+    }
+  }
+}
+
+}  // namespace
+
+std::optional<std::string> recover(const std::string& dir, store::store& into,
+                                   const recovery_options& opts, recovery_report& report) {
+  report = {};
+  dir_listing listing;
+  if (const auto ec = list_data_dir(dir, listing))
+    return "cannot list data dir " + dir + ": " + ec.message();
+
+  std::uint64_t first_segment = 0;
+  for (auto it = listing.snapshots.rbegin(); it != listing.snapshots.rend(); ++it) {
+    if (load_snapshot(snapshot_path(dir, *it), into, report, first_segment)) {
+      report.snapshot_seq = *it;
+      break;
+    }
+    ++report.incomplete_snapshots;
+  }
+
+  std::uint64_t last_seq = report.snapshot_seq;
+  for (std::size_t i = 0; i < listing.segments.size(); ++i) {
+    const std::uint64_t seq = listing.segments[i];
+    last_seq = std::max(last_seq, seq);
+    if (seq < first_segment) continue;
+    const bool is_last = i + 1 == listing.segments.size();
+    if (auto err = replay_segment(segment_path(dir, seq), is_last, into, opts, report)) return err;
+    ++report.segments_replayed;
+  }
+  if (!listing.snapshots.empty()) last_seq = std::max(last_seq, listing.snapshots.back());
+  report.next_seq = last_seq + 1;
+  return std::nullopt;
+}
+
+}  // namespace dkv::disk

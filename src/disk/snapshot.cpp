@@ -1,0 +1,102 @@
+#include "dkv/disk/snapshot.hpp"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <filesystem>
+
+#include "dkv/common/bytes.hpp"
+
+namespace dkv::disk {
+namespace {
+
+constexpr std::size_t write_chunk = 1 << 20;
+
+std::optional<std::string_view> take(std::string_view& s, std::size_t n) {
+  if (s.size() < n) return std::nullopt;
+  const auto v = s.substr(0, n);
+  s.remove_prefix(n);
+  return v;
+}
+
+}  // namespace
+
+std::string encode_snapshot_header(const snapshot_header& h) {
+  std::string out(snapshot_magic);
+  common::append_u64_be(out, h.first_wal_segment);
+  common::append_u32_be(out, static_cast<std::uint32_t>(h.node_id.size()));
+  out.append(h.node_id);
+  return out;
+}
+
+std::optional<snapshot_header> decode_snapshot_header(std::string_view p) {
+  const auto magic = take(p, snapshot_magic.size());
+  const auto seg = take(p, 8);
+  const auto len = take(p, 4);
+  if (!magic || *magic != snapshot_magic || !seg || !len) return std::nullopt;
+  const auto id = take(p, common::load_u32_be(len->data()));
+  if (!id || !p.empty()) return std::nullopt;
+  return snapshot_header{common::load_u64_be(seg->data()), *id};
+}
+
+std::string encode_snapshot_trailer(std::uint64_t entry_count) {
+  std::string out(snapshot_end_magic);
+  common::append_u64_be(out, entry_count);
+  return out;
+}
+
+std::optional<std::uint64_t> decode_snapshot_trailer(std::string_view p) {
+  const auto magic = take(p, snapshot_end_magic.size());
+  const auto count = take(p, 8);
+  if (!magic || *magic != snapshot_end_magic || !count || !p.empty()) return std::nullopt;
+  return common::load_u64_be(count->data());
+}
+
+std::error_code snapshot_writer::begin(const std::string& final_path, const snapshot_header& h) {
+  final_path_ = final_path;
+  tmp_path_ = final_path + ".tmp";
+  std::filesystem::remove(tmp_path_);
+  if (auto ec = file::open_append(tmp_path_, file_)) return ec;
+  writer_ = wal::log_writer(0);
+  buffer_.clear();
+  entries_ = 0;
+  writer_.add_record(encode_snapshot_header(h), buffer_);
+  return {};
+}
+
+std::error_code snapshot_writer::add(const wal::entry& e) {
+  payload_.clear();
+  wal::encode_entry(payload_, e);
+  writer_.add_record(payload_, buffer_);
+  ++entries_;
+  return flush_if(write_chunk);
+}
+
+std::error_code snapshot_writer::seal() {
+  writer_.add_record(encode_snapshot_trailer(entries_), buffer_);
+  return flush_if(0);
+}
+
+std::error_code snapshot_writer::flush_if(std::size_t threshold) {
+  if (buffer_.size() < threshold || buffer_.empty()) return {};
+  const auto ec = file_.write_all(buffer_);
+  buffer_.clear();
+  return ec;
+}
+
+std::error_code snapshot_writer::publish(int fd, const std::string& tmp_path,
+                                         const std::string& final_path) {
+  if (::fdatasync(fd) != 0) return {errno, std::generic_category()};
+  if (std::rename(tmp_path.c_str(), final_path.c_str()) != 0)
+    return {errno, std::generic_category()};
+  return sync_dir(std::filesystem::path(final_path).parent_path().string());
+}
+
+void snapshot_writer::abort() {
+  file_.close();
+  std::error_code ignored;
+  std::filesystem::remove(tmp_path_, ignored);
+}
+
+}  // namespace dkv::disk

@@ -1,0 +1,189 @@
+#include "dkv/node/durable_log.hpp"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "dkv/disk/data_dir.hpp"
+#include "dkv/log/log.hpp"
+
+namespace dkv::node {
+
+namespace asio = boost::asio;
+
+// Invariants: appended_ >= written_ >= synced_. pending_ holds exactly the
+// records appended_ - written_, framed as if written at file offset
+// file_size_, so a failed write can be retried byte for byte after the file
+// is truncated back to file_size_.
+
+durable_log::durable_log(asio::any_io_executor ex, asio::thread_pool& helper, std::string dir,
+                         config::fsync_mode mode)
+    : ex_(ex),
+      helper_(helper),
+      dir_(std::move(dir)),
+      mode_(mode),
+      progress_(ex, asio::steady_timer::time_point::max()),
+      timer_(ex) {}
+
+std::string durable_log::open(std::uint64_t seq) {
+  const std::string path = disk::segment_path(dir_, seq);
+  if (const auto ec = disk::file::open_append(path, segment_))
+    return "cannot open WAL segment " + path + ": " + ec.message();
+  if (const auto ec = disk::sync_dir(dir_)) return "cannot sync data dir: " + ec.message();
+  segment_seq_ = seq;
+  ++segments_since_;
+  writer_ = wal::log_writer(0);
+  file_size_ = 0;
+  if (!timer_running_) start_timer();
+  return {};
+}
+
+std::uint64_t durable_log::append(const wal::entry& e) {
+  if (failed() || closed_) return 0;
+  payload_.clear();
+  wal::encode_entry(payload_, e);
+  writer_.add_record(payload_, pending_);
+  ++appended_;
+  if (!flush_posted_) {
+    flush_posted_ = true;
+    asio::post(ex_, [this] {
+      flush_posted_ = false;
+      flush();
+    });
+  }
+  return appended_;
+}
+
+void durable_log::flush() {
+  if (pending_.empty() || !segment_.is_open()) return;
+  if (const auto ec = segment_.write_all(pending_)) {
+    // Cut a partial write back off, so the retry appends whole records.
+    segment_.truncate(file_size_);
+    if (!failed()) {
+      failure_ = "disk error on WAL write: " + ec.message();
+      log::error() << failure_ << "; refusing writes, retrying every second";
+    }
+    notify();
+    return;
+  }
+  file_size_ += pending_.size();
+  bytes_since_ += pending_.size();
+  pending_.clear();
+  written_ = appended_;
+  if (failed() && synced_ok_) {
+    log::info() << "WAL writes work again; accepting writes";
+    failure_.clear();
+  }
+  if (mode_ == config::fsync_mode::always) request_sync();
+  else notify();
+  if (file_size_ >= segment_limit) roll();
+}
+
+void durable_log::request_sync() {
+  if (sync_in_flight_) {
+    sync_again_ = true;
+    return;
+  }
+  sync_in_flight_ = true;
+  const int fd = segment_.fd();
+  const std::uint64_t lsn = written_;
+  asio::post(helper_, [this, fd, lsn, ex = ex_] {
+    // Helper thread: touches nothing but the descriptor.
+    const int err = ::fdatasync(fd) == 0 ? 0 : errno;
+    asio::post(ex, [this, lsn, err] { on_synced(lsn, err); });
+  });
+}
+
+void durable_log::on_synced(std::uint64_t lsn, int err) {
+  sync_in_flight_ = false;
+  if (err != 0) {
+    // After a failed fsync the kernel may have dropped the dirty pages:
+    // nothing after the last good sync can be trusted to be on disk.
+    synced_ok_ = false;
+    failure_ = std::string("disk error on WAL fsync: ") + std::strerror(err);
+    log::error() << failure_ << "; refusing writes until restart";
+    notify();
+    return;
+  }
+  if (lsn > synced_) synced_ = lsn;
+  notify();
+  if (sync_again_ || (mode_ == config::fsync_mode::always && written_ > synced_)) {
+    sync_again_ = false;
+    request_sync();
+  }
+}
+
+std::uint64_t durable_log::roll() {
+  flush();
+  const int old = segment_.release();
+  const std::uint64_t lsn = written_;
+  // FIFO helper: any sync already posted for `old` runs before this close.
+  asio::post(helper_, [this, old, lsn, ex = ex_] {
+    const int err = ::fdatasync(old) == 0 ? 0 : errno;
+    ::close(old);
+    asio::post(ex, [this, lsn, err] {
+      if (err == 0 && lsn > synced_) synced_ = lsn;
+      notify();
+    });
+  });
+  const std::uint64_t seq = segment_seq_ + 1;
+  if (const auto err = open(seq); !err.empty()) {
+    failure_ = err;
+    log::error() << failure_;
+    notify();
+  }
+  return seq;
+}
+
+std::uint64_t durable_log::acked() const noexcept {
+  return mode_ == config::fsync_mode::always ? synced_ : written_;
+}
+
+void durable_log::notify() { progress_.cancel(); }
+
+asio::awaitable<bool> durable_log::async_wait(std::uint64_t lsn) {
+  while (acked() < lsn) {
+    if (failed()) co_return false;
+    co_await progress_.async_wait(asio::as_tuple(asio::use_awaitable));
+  }
+  co_return true;
+}
+
+void durable_log::start_timer() {
+  timer_running_ = true;
+  timer_.expires_after(std::chrono::seconds(1));
+  timer_.async_wait([this](boost::system::error_code ec) {
+    if (ec || closed_) {
+      timer_running_ = false;
+      return;
+    }
+    if (failed() && synced_ok_) flush();  // retry the unwritten records
+    else if (!failed() && written_ > synced_ && mode_ != config::fsync_mode::no) request_sync();
+    start_timer();
+  });
+}
+
+std::string durable_log::sync_now() {
+  flush();
+  if (failed()) return failure_;
+  if (const auto ec = segment_.sync()) return "WAL fsync failed: " + ec.message();
+  synced_ = written_;
+  return {};
+}
+
+void durable_log::close() {
+  if (closed_) return;
+  if (const auto err = sync_now(); !err.empty())
+    log::error() << "shutting down with " << (appended_ - synced_)
+                 << " WAL records possibly not on disk: " << err;
+  closed_ = true;
+  timer_.cancel();
+  notify();
+}
+
+}  // namespace dkv::node

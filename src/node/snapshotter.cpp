@@ -1,0 +1,120 @@
+#include "dkv/node/snapshotter.hpp"
+
+#include <chrono>
+#include <filesystem>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "dkv/disk/data_dir.hpp"
+#include "dkv/disk/snapshot.hpp"
+#include "dkv/log/log.hpp"
+
+namespace dkv::node {
+
+namespace asio = boost::asio;
+
+namespace {
+
+constexpr std::uint64_t bytes_per_turn = 1u << 20;
+// Restarts each open a segment: bound their number too.
+constexpr std::uint64_t max_segments = 16;
+
+void remove_older(const std::string& dir, std::uint64_t keep_from) {
+  disk::dir_listing listing;
+  if (disk::list_data_dir(dir, listing)) return;
+  std::error_code ignored;
+  for (const auto seq : listing.segments)
+    if (seq < keep_from) std::filesystem::remove(disk::segment_path(dir, seq), ignored);
+  for (const auto seq : listing.snapshots)
+    if (seq < keep_from) std::filesystem::remove(disk::snapshot_path(dir, seq), ignored);
+}
+
+}  // namespace
+
+snapshotter::snapshotter(asio::any_io_executor ex, context& ctx, asio::thread_pool& helper,
+                         std::uint64_t min_bytes)
+    : ctx_(ctx), helper_(helper), min_bytes_(min_bytes), timer_(std::move(ex)) {}
+
+void snapshotter::stop() {
+  stopped_ = true;
+  timer_.cancel();
+}
+
+asio::awaitable<void> snapshotter::run() {
+  while (!stopped_) {
+    timer_.expires_after(std::chrono::seconds(1));
+    auto [ec] = co_await timer_.async_wait(asio::as_tuple(asio::use_awaitable));
+    if (ec || stopped_) co_return;
+    const auto& log = ctx_.eng.log();
+    const bool big = log.bytes_since() >= min_bytes_ &&
+                     log.bytes_since() >= ctx_.eng.data().payload_bytes();
+    if (!log.failed() && (big || log.segments_since() > max_segments)) co_await take();
+  }
+}
+
+asio::awaitable<void> snapshotter::take() {
+  const auto started = std::chrono::steady_clock::now();
+  ctx_.snapshots.in_progress = true;
+  auto& log = ctx_.eng.log();
+  const std::uint64_t seq = log.roll();
+  log.reset_since();
+  const std::string& dir = ctx_.me.data_dir;
+
+  disk::snapshot_writer w;
+  auto fail = [&](const std::string& what, std::error_code ec) {
+    ctx_.snapshots.last_error = what + ": " + ec.message();
+    ctx_.snapshots.in_progress = false;
+    log::error() << "snapshot " << seq << " failed: " << ctx_.snapshots.last_error;
+    w.abort();
+  };
+  if (auto ec = w.begin(disk::snapshot_path(dir, seq), {seq, ctx_.me.id}))
+    co_return fail("cannot create snapshot file", ec);
+
+  std::uint64_t since_yield = 0;
+  for (std::uint32_t p = 0; p < common::partition_count; ++p) {
+    // A partition is written in one go: no co_await while iterating it.
+    for (const auto& [key, e] : ctx_.eng.data().partition(p)) {
+      const wal::entry entry{e.tombstone ? wal::op::del : wal::op::put, e.ver.hlc, e.ver.node,
+                             key, e.value};
+      if (auto ec = w.add(entry)) co_return fail("cannot write snapshot", ec);
+    }
+    if (w.bytes() - since_yield >= bytes_per_turn) {
+      since_yield = w.bytes();
+      co_await asio::post(co_await asio::this_coro::executor, asio::use_awaitable);
+      if (stopped_) co_return w.abort();
+    }
+  }
+  if (auto ec = w.seal()) co_return fail("cannot write snapshot", ec);
+
+  // fdatasync + rename on the helper thread: it touches only the file.
+  disk::file f = w.release_file();
+  const std::string tmp = w.tmp_path(), final_path = w.final_path();
+  const std::error_code ec = co_await asio::co_spawn(
+      helper_,
+      [&f, &tmp, &final_path]() -> asio::awaitable<std::error_code> {
+        co_return disk::snapshot_writer::publish(f.fd(), tmp, final_path);
+      },
+      asio::use_awaitable);
+  f.close();
+  if (ec) co_return fail("cannot publish snapshot", ec);
+
+  remove_older(dir, seq);
+  ctx_.snapshots.taken++;
+  ctx_.snapshots.last_seq = seq;
+  ctx_.snapshots.last_entries = w.entries();
+  ctx_.snapshots.last_bytes = w.bytes();
+  ctx_.snapshots.last_ms = static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                            started)
+          .count());
+  ctx_.snapshots.last_error.clear();
+  ctx_.snapshots.in_progress = false;
+  log::info() << "snapshot " << seq << ": " << ctx_.snapshots.last_entries << " entries, "
+              << ctx_.snapshots.last_bytes << " bytes in " << ctx_.snapshots.last_ms << " ms";
+}
+
+}  // namespace dkv::node
