@@ -77,9 +77,9 @@ asio::awaitable<void> snapshotter::take() {
   std::uint64_t since_yield = 0;
   for (std::uint32_t p = 0; p < common::partition_count; ++p) {
     // A partition is written in one go: no co_await while iterating it.
-    for (const auto& [key, e] : ctx_.eng.data().partition(p)) {
-      const wal::entry entry{e.tombstone ? wal::op::del : wal::op::put, e.ver.hlc, e.ver.node,
-                             key, e.value};
+    for (const auto& e : ctx_.eng.data().partition(p)) {
+      const wal::entry entry{e.tombstone() ? wal::op::del : wal::op::put, e.ver().hlc,
+                             e.ver().node, e.key(), e.value()};
       if (auto ec = w.add(entry)) co_return fail("cannot write snapshot", ec);
     }
     if (w.bytes() - since_yield >= bytes_per_turn) {

@@ -9,14 +9,14 @@ store::store() : partitions_(common::partition_count) {}
 
 std::optional<std::string_view> store::get(std::string_view key) const {
   const entry* e = find(key);
-  if (!e || e->tombstone) return std::nullopt;
-  return std::string_view(e->value);
+  if (!e || e->tombstone()) return std::nullopt;
+  return e->value();
 }
 
 const entry* store::find(std::string_view key) const {
   const auto& part = partitions_[common::partition_of(key)];
   const auto it = part.find(key);
-  return it == part.end() ? nullptr : &it->second;
+  return it == part.end() ? nullptr : &*it;
 }
 
 apply_result store::put(std::string_view key, std::string_view value, const version& v) {
@@ -34,38 +34,38 @@ apply_result store::write(std::string_view key, std::string_view value, const ve
   if (it == part.end()) {
     // A tombstone for a key never seen still matters: it must stop an older
     // write that arrives later (e.g. from a migration) from resurrecting it.
-    it = part.emplace(std::string(key), entry{std::string(value), v, tombstone}).first;
-    account(it->second, key.size(), +1);
+    it = part.emplace(key, value, v, tombstone).first;
+    account(*it, +1);
     return apply_result::applied;
   }
-  entry& e = it->second;
-  if (!(e.ver < v)) return apply_result::stale;
-  account(e, key.size(), -1);
-  e.value.assign(value);
-  e.ver = v;
-  e.tombstone = tombstone;
-  account(e, key.size(), +1);
+  // Set elements are const; assign() keeps the key bytes, so the hash and
+  // equality the set relies on are unchanged.
+  auto& e = const_cast<entry&>(*it);
+  if (!(e.ver() < v)) return apply_result::stale;
+  account(e, -1);
+  e.assign(value, v, tombstone);
+  account(e, +1);
   return apply_result::applied;
 }
 
 std::size_t store::purge_tombstones(std::uint64_t hlc_before) {
   std::size_t purged = 0;
   for (auto& part : partitions_) {
-    purged += boost::unordered::erase_if(part, [&](const auto& kv) {
-      const bool drop = kv.second.tombstone && kv.second.ver.hlc < hlc_before;
-      if (drop) account(kv.second, kv.first.size(), -1);
+    purged += boost::unordered::erase_if(part, [&](const entry& e) {
+      const bool drop = e.tombstone() && e.ver().hlc < hlc_before;
+      if (drop) account(e, -1);
       return drop;
     });
   }
   return purged;
 }
 
-void store::account(const entry& e, std::size_t key_size, int sign) noexcept {
-  if (e.tombstone) {
+void store::account(const entry& e, int sign) noexcept {
+  if (e.tombstone()) {
     tombstones_ += sign;
   } else {
     live_keys_ += sign;
-    payload_bytes_ += sign * static_cast<std::ptrdiff_t>(key_size + e.value.size());
+    payload_bytes_ += sign * static_cast<std::ptrdiff_t>(e.key().size() + e.value().size());
   }
 }
 

@@ -42,7 +42,7 @@ BOOST_AUTO_TEST_CASE(tombstone_hides_and_blocks_older_writes) {
   BOOST_TEST((s.remove("k", version{12, 1}) == apply_result::applied));
   BOOST_TEST(!s.get("k").has_value());
   BOOST_REQUIRE(s.find("k") != nullptr);
-  BOOST_TEST(s.find("k")->tombstone);
+  BOOST_TEST(s.find("k")->tombstone());
   // A late write older than the delete (e.g. a migrated batch) loses.
   BOOST_TEST((s.put("k", "late", version{11, 7}) == apply_result::stale));
   BOOST_TEST(!s.get("k").has_value());
@@ -95,7 +95,7 @@ BOOST_AUTO_TEST_CASE(keys_are_grouped_by_partition) {
   for (int i = 0; i < 1000; ++i) s.put("key" + std::to_string(i), "v", version{1, 1});
   std::size_t total = 0;
   for (std::uint32_t p = 0; p < dkv::common::partition_count; ++p) {
-    for (const auto& [k, e] : s.partition(p)) BOOST_TEST(dkv::common::partition_of(k) == p);
+    for (const auto& e : s.partition(p)) BOOST_TEST(dkv::common::partition_of(e.key()) == p);
     total += s.partition(p).size();
   }
   BOOST_TEST(total == 1000u);
@@ -120,4 +120,29 @@ BOOST_AUTO_TEST_CASE(node_tiebreak_is_stable_and_nonzero) {
   BOOST_TEST(dkv::store::node_tiebreak("node1") == dkv::store::node_tiebreak("node1"));
   BOOST_TEST(dkv::store::node_tiebreak("node1") != dkv::store::node_tiebreak("node2"));
   BOOST_TEST(dkv::store::node_tiebreak("") != 0u);
+}
+
+BOOST_AUTO_TEST_CASE(entry_keeps_key_across_value_changes) {
+  dkv::store::entry e("key", "short", version{1, 1}, false);
+  e.assign("a much longer value than before", version{2, 1}, false);
+  BOOST_TEST(e.key() == "key");
+  BOOST_TEST(e.value() == "a much longer value than before");
+  e.assign("", version{3, 1}, true);
+  BOOST_TEST(e.key() == "key");
+  BOOST_TEST(e.value().empty());
+  BOOST_TEST(e.tombstone());
+  BOOST_TEST((e.ver() == version{3, 1}));
+  dkv::store::entry moved(std::move(e));
+  BOOST_TEST(moved.key() == "key");
+}
+
+BOOST_AUTO_TEST_CASE(payload_bytes_follow_overwrites) {
+  dkv::store::store s;
+  s.put("k", "12345", version{1, 1});
+  s.put("k", "1", version{2, 1});
+  BOOST_TEST(s.payload_bytes() == 2u);
+  s.put("k2", "abc", version{3, 1});
+  BOOST_TEST(s.payload_bytes() == 7u);
+  s.remove("k2", version{4, 1});
+  BOOST_TEST(s.payload_bytes() == 2u);
 }

@@ -14,29 +14,31 @@
 #include <string_view>
 #include <vector>
 
-#include <boost/unordered/unordered_flat_map.hpp>
+#include <boost/unordered/unordered_flat_set.hpp>
 
 #include "dkv/common/key_hash.hpp"
+#include "dkv/store/entry.hpp"
 #include "dkv/store/version.hpp"
 
 namespace dkv::store {
 
-struct entry {
-  std::string value;  // empty for a tombstone
-  version ver;
-  bool tombstone = false;
-};
-
-struct key_hasher {
+struct entry_hash {
   using is_transparent = void;
   std::size_t operator()(std::string_view k) const noexcept { return common::key_hash(k); }
+  std::size_t operator()(const entry& e) const noexcept { return common::key_hash(e.key()); }
 };
-struct key_equal {
+struct entry_equal {
   using is_transparent = void;
-  bool operator()(std::string_view a, std::string_view b) const noexcept { return a == b; }
+  static std::string_view key_of(std::string_view k) noexcept { return k; }
+  static std::string_view key_of(const entry& e) noexcept { return e.key(); }
+  template <class A, class B>
+  bool operator()(const A& a, const B& b) const noexcept {
+    return key_of(a) == key_of(b);
+  }
 };
 
-using partition_map = boost::unordered_flat_map<std::string, entry, key_hasher, key_equal>;
+// Entries are their own keys: a set looked up by key.
+using partition_map = boost::unordered_flat_set<entry, entry_hash, entry_equal>;
 
 // What a write did.
 enum class apply_result {
@@ -70,7 +72,7 @@ class store {
  private:
   apply_result write(std::string_view key, std::string_view value, const version& v,
                      bool tombstone);
-  void account(const entry& e, std::size_t key_size, int sign) noexcept;
+  void account(const entry& e, int sign) noexcept;
 
   std::vector<partition_map> partitions_;
   std::size_t live_keys_ = 0;

@@ -1,0 +1,40 @@
+#pragma once
+// One stored key: the key and value bytes in a single heap block, the
+// version, and whether the entry is a tombstone. 32 bytes plus the block,
+// so a 16-byte key with a 100-byte value costs one 128-byte allocation.
+
+#include <cstdint>
+#include <string_view>
+
+#include "dkv/store/version.hpp"
+
+namespace dkv::store {
+
+class entry {
+ public:
+  entry(std::string_view key, std::string_view value, const version& v, bool tombstone);
+  entry(entry&& o) noexcept;
+  entry& operator=(entry&& o) noexcept;
+  entry(const entry&) = delete;
+  entry& operator=(const entry&) = delete;
+  ~entry();
+
+  std::string_view key() const noexcept { return {blob_, key_len_}; }
+  std::string_view value() const noexcept { return {blob_ + key_len_, value_len_}; }
+  version ver() const noexcept { return {hlc_, node_}; }
+  bool tombstone() const noexcept { return tombstone_ != 0; }
+
+  // Replaces value, version and tombstone flag; the key bytes stay the same
+  // (which is what lets a hash set update an entry in place).
+  void assign(std::string_view value, const version& v, bool tombstone);
+
+ private:
+  char* blob_ = nullptr;
+  std::uint32_t key_len_ = 0;
+  std::uint32_t value_len_ = 0;
+  std::uint64_t hlc_ = 0;
+  std::uint32_t node_ = 0;
+  std::uint32_t tombstone_ = 0;
+};
+
+}  // namespace dkv::store

@@ -1,0 +1,66 @@
+#include "dkv/store/entry.hpp"
+
+#include <cstdlib>
+#include <cstring>
+#include <new>
+#include <utility>
+
+namespace dkv::store {
+namespace {
+
+char* make_blob(std::string_view key, std::string_view value) {
+  auto* blob = static_cast<char*>(std::malloc(key.size() + value.size() + 1));
+  if (!blob) throw std::bad_alloc();
+  std::memcpy(blob, key.data(), key.size());
+  if (!value.empty()) std::memcpy(blob + key.size(), value.data(), value.size());
+  return blob;
+}
+
+}  // namespace
+
+entry::entry(std::string_view key, std::string_view value, const version& v, bool tombstone)
+    : blob_(make_blob(key, value)),
+      key_len_(static_cast<std::uint32_t>(key.size())),
+      value_len_(static_cast<std::uint32_t>(value.size())),
+      hlc_(v.hlc),
+      node_(v.node),
+      tombstone_(tombstone) {}
+
+entry::entry(entry&& o) noexcept
+    : blob_(std::exchange(o.blob_, nullptr)),
+      key_len_(o.key_len_),
+      value_len_(o.value_len_),
+      hlc_(o.hlc_),
+      node_(o.node_),
+      tombstone_(o.tombstone_) {}
+
+entry& entry::operator=(entry&& o) noexcept {
+  if (this != &o) {
+    std::free(blob_);
+    blob_ = std::exchange(o.blob_, nullptr);
+    key_len_ = o.key_len_;
+    value_len_ = o.value_len_;
+    hlc_ = o.hlc_;
+    node_ = o.node_;
+    tombstone_ = o.tombstone_;
+  }
+  return *this;
+}
+
+entry::~entry() { std::free(blob_); }
+
+void entry::assign(std::string_view value, const version& v, bool tombstone) {
+  if (value.size() != value_len_) {
+    char* blob = make_blob(key(), value);
+    std::free(blob_);
+    blob_ = blob;
+  } else if (!value.empty()) {
+    std::memcpy(blob_ + key_len_, value.data(), value.size());
+  }
+  value_len_ = static_cast<std::uint32_t>(value.size());
+  hlc_ = v.hlc;
+  node_ = v.node;
+  tombstone_ = tombstone;
+}
+
+}  // namespace dkv::store

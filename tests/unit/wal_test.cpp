@@ -1,0 +1,1012 @@
+#define BOOST_TEST_MODULE wal
+#include <boost/test/unit_test.hpp>
+
+// The WAL record format and entry payload (protocol/WAL.md): CRC-32C, the
+// document's hex examples byte for byte (copied here verbatim: keep them
+// identical by hand), round trips of records of every interesting size, and
+// damage in the style of LevelDB's log_test: the file cut at every offset,
+// a byte flipped anywhere, a type rewritten with its checksum fixed, and
+// reading on past corruption.
+
+#include <algorithm>
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <boost/crc.hpp>
+
+#include "dkv/common/bytes.hpp"
+#include "dkv/wal/entry.hpp"
+#include "dkv/wal/log_format.hpp"
+#include "dkv/wal/log_reader.hpp"
+#include "dkv/wal/log_writer.hpp"
+
+namespace {
+
+namespace w = dkv::wal;
+using w::block_size;
+using w::fragment_header_size;
+using w::fragment_type;
+using w::read_status;
+
+constexpr std::size_t max_data = block_size - fragment_header_size;  // one fragment's room in a block
+
+// ---- hex helpers -------------------------------------------------------------
+
+// Parses a WAL.md dump: space-separated two-digit hex bytes; "|" tokens
+// separate fields and are skipped. Anything else is an error in the vector.
+std::string from_hex(std::string_view text) {
+  auto nibble = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    return -1;
+  };
+  std::string out;
+  std::size_t i = 0;
+  while (i < text.size()) {
+    if (text[i] == ' ' || text[i] == '\n') {
+      ++i;
+      continue;
+    }
+    const std::size_t end = std::min(text.find_first_of(" \n", i), text.size());
+    const std::string_view tok = text.substr(i, end - i);
+    i = end;
+    if (tok == "|") continue;
+    if (tok.size() != 2 || nibble(tok[0]) < 0 || nibble(tok[1]) < 0)
+      throw std::invalid_argument("bad hex token: " + std::string(tok));
+    out.push_back(static_cast<char>(nibble(tok[0]) * 16 + nibble(tok[1])));
+  }
+  return out;
+}
+
+std::string to_hex(std::string_view bytes) {
+  static constexpr char digits[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : bytes) {
+    if (!out.empty()) out.push_back(' ');
+    out.push_back(digits[c >> 4]);
+    out.push_back(digits[c & 15]);
+  }
+  return out;
+}
+
+// ---- the vectors of WAL.md §8, verbatim ---------------------------------------
+
+namespace ex {
+constexpr std::string_view put_payload = "01 | 00 01 00 00 00 00 00 02 | 00 00 00 07 | 00 00 00 02 | 6B 31 | 00 00 00 02 | 76 31";
+constexpr std::string_view put_fragment = "32 B5 E0 41 | 00 19 | 01 | 01 00 01 00 00 00 00 00 02 00 00 00 07 00 00 00 02 6B 31 00 00 00 02 76 31";
+constexpr std::uint32_t put_crc = 0x7AB4C819, put_masked = 0x32B5E041;
+constexpr std::string_view del_payload = "02 | 00 01 00 00 00 00 00 03 | 00 00 00 07 | 00 00 00 02 | 6B 31";
+constexpr std::string_view del_fragment = "D7 04 38 AF | 00 13 | 01 | 02 00 01 00 00 00 00 00 03 00 00 00 07 00 00 00 02 6B 31";
+constexpr std::uint32_t del_crc = 0xA6EB9A40, del_masked = 0xD70438AF;
+constexpr std::string_view empty_fragment = "43 28 2B 05 | 00 00 | 01";
+constexpr std::uint32_t empty_crc = 0xA016D052, empty_masked = 0x43282B05;
+constexpr std::string_view split_first = "51 3D 75 EA | 00 01 | 02 | 61";
+constexpr std::string_view split_last = "86 BF 42 C2 | 00 02 | 04 | 62 63";
+constexpr std::string_view seven_first = "E9 D0 51 64 | 00 00 | 02";
+constexpr std::string_view seven_last = "E1 C0 96 93 | 00 02 | 04 | 78 79";
+constexpr std::string_view trailer_pad = "00 00 00";
+constexpr std::string_view trailer_full = "43 28 2B 05 | 00 00 | 01";
+}  // namespace ex
+
+// ---- building and reading files ----------------------------------------------
+
+// Deterministic payload bytes; `seed` makes records distinguishable.
+std::string make_payload(std::size_t n, std::uint32_t seed) {
+  std::string s(n, '\0');
+  std::uint32_t x = seed * 2654435761u + 1;
+  for (auto& c : s) {
+    x = x * 1664525u + 1013904223u;
+    c = static_cast<char>(x >> 24);
+  }
+  return s;
+}
+
+// A file written by one log_writer, with where each record ends.
+struct written {
+  std::string file;
+  std::vector<std::string> records;
+  std::vector<std::uint64_t> ends;  // offset just past each record's last fragment
+
+  explicit written(std::uint64_t start = 0) : writer(start) {}
+  void add(std::string payload) {
+    writer.add_record(payload, file);
+    records.push_back(std::move(payload));
+    ends.push_back(writer.offset());
+  }
+  w::log_writer writer;
+};
+
+written write_sizes(const std::vector<std::size_t>& sizes) {
+  written out;
+  std::uint32_t seed = 1;
+  for (const auto n : sizes) out.add(make_payload(n, seed++));
+  return out;
+}
+
+// Everything a reader returned for one file, until the first non-record.
+struct read_result {
+  std::vector<std::string> records;
+  read_status last = read_status::end;
+  std::uint64_t good_end = 0;
+  std::uint64_t error_offset = 0;
+  std::string why;
+};
+
+read_result read_all(std::string_view file) {
+  read_result r;
+  w::log_reader reader(file);
+  std::string_view rec;
+  while ((r.last = reader.next(rec)) == read_status::record) {
+    r.records.emplace_back(rec);
+    if (reader.good_end() > file.size()) throw std::logic_error("good_end past the file");
+  }
+  r.good_end = reader.good_end();
+  r.error_offset = reader.error_offset();
+  r.why = reader.why();
+  // The outcome is sticky.
+  if (reader.next(rec) != r.last) throw std::logic_error("second next() differs");
+  return r;
+}
+
+const char* name(read_status s) {
+  switch (s) {
+    case read_status::record: return "record";
+    case read_status::end: return "end";
+    case read_status::torn_tail: return "torn_tail";
+    case read_status::corrupt: return "corrupt";
+  }
+  return "?";
+}
+
+// One physical fragment as found by walking the headers (no checks).
+struct frag {
+  std::uint64_t offset;
+  std::size_t length;
+  std::uint8_t type;
+  std::size_t record;  // index of the logical record it belongs to
+};
+
+std::vector<frag> fragments_of(std::string_view file) {
+  std::vector<frag> out;
+  std::uint64_t pos = 0;
+  std::size_t record = 0;
+  while (pos < file.size()) {
+    const std::size_t left = block_size - pos % block_size;
+    if (left < fragment_header_size) {
+      pos += left;
+      continue;
+    }
+    const char* h = file.data() + pos;
+    frag f{pos, (std::size_t{static_cast<unsigned char>(h[4])} << 8) | static_cast<unsigned char>(h[5]),
+           static_cast<std::uint8_t>(h[6]), record};
+    out.push_back(f);
+    if (f.type == 1 || f.type == 4) ++record;
+    pos += fragment_header_size + f.length;
+  }
+  return out;
+}
+
+std::string types_of(std::string_view file) {
+  std::string s;
+  for (const auto& f : fragments_of(file)) s += "?FSML"[f.type < 5 ? f.type : 0];
+  return s;
+}
+
+// Sets the type byte of the fragment at `offset` and recomputes its CRC, so
+// that only the fragment sequence rules can tell (LevelDB's "fix the checksum").
+void retype(std::string& file, std::uint64_t offset, std::uint8_t type) {
+  char* h = file.data() + offset;
+  const std::size_t length = (std::size_t{static_cast<unsigned char>(h[4])} << 8) | static_cast<unsigned char>(h[5]);
+  h[6] = static_cast<char>(type);
+  const std::uint32_t crc = w::crc32c(std::string_view(h + 7, length), w::crc32c(std::string_view(h + 6, 1)));
+  dkv::common::store_u32_be(h, w::mask_crc(crc));
+}
+
+// Reports at most a few mismatches of a long loop, then their count.
+struct failures {
+  int count = 0;
+  void add(const std::string& what) {
+    if (++count <= 5) BOOST_ERROR(what);
+  }
+  ~failures() { BOOST_TEST(count == 0); }
+};
+
+std::string bitwise_crc32c(std::string_view data) {
+  std::uint32_t c = 0xFFFFFFFFu;
+  for (unsigned char b : data) {
+    c ^= b;
+    for (int i = 0; i < 8; ++i) c = (c & 1) ? (c >> 1) ^ 0x82F63B78u : c >> 1;
+  }
+  std::string out(4, '\0');
+  dkv::common::store_u32_be(out.data(), ~c);
+  return out;
+}
+
+}  // namespace
+
+// =============================================================================
+BOOST_AUTO_TEST_SUITE(checksum)
+
+BOOST_AUTO_TEST_CASE(known_vectors) {
+  BOOST_TEST(w::crc32c("123456789") == 0xE3069283u);
+  BOOST_TEST(w::crc32c("") == 0u);
+  BOOST_TEST(w::crc32c("a") == 0xC1D04330u);
+  // RFC 3720 (iSCSI) appendix B.4.
+  BOOST_TEST(w::crc32c(std::string(32, '\0')) == 0x8A9136AAu);
+  BOOST_TEST(w::crc32c(std::string(32, '\xFF')) == 0x62A8AB43u);
+  std::string up, down;
+  for (int i = 0; i < 32; ++i) {
+    up.push_back(static_cast<char>(i));
+    down.push_back(static_cast<char>(31 - i));
+  }
+  BOOST_TEST(w::crc32c(up) == 0x46DD794Eu);
+  BOOST_TEST(w::crc32c(down) == 0x113FDB5Cu);
+}
+
+BOOST_AUTO_TEST_CASE(matches_boost_crc_and_a_bitwise_reference) {
+  using boost_crc32c = boost::crc_optimal<32, 0x1EDC6F41, 0xFFFFFFFF, 0xFFFFFFFF, true, true>;
+  const std::string data = make_payload(4096, 7);
+  failures f;
+  // Every length up to 300 at every alignment 0..7: the 8-byte and the
+  // byte-at-a-time paths and their seam.
+  for (std::size_t start = 0; start < 8; ++start)
+    for (std::size_t n = 0; n <= 300; ++n) {
+      const std::string_view s = std::string_view(data).substr(start, n);
+      boost_crc32c b;
+      b.process_bytes(s.data(), s.size());
+      std::string mine(4, '\0');
+      dkv::common::store_u32_be(mine.data(), w::crc32c(s));
+      if (w::crc32c(s) != b.checksum() || mine != bitwise_crc32c(s))
+        f.add("crc32c differs at start " + std::to_string(start) + " length " + std::to_string(n));
+    }
+  boost_crc32c b;
+  b.process_bytes(data.data(), data.size());
+  BOOST_TEST(w::crc32c(data) == b.checksum());
+}
+
+BOOST_AUTO_TEST_CASE(continues_from_a_previous_crc) {
+  const std::string data = make_payload(200, 3);
+  const std::uint32_t whole = w::crc32c(data);
+  failures f;
+  for (std::size_t split = 0; split <= data.size(); ++split) {
+    const std::string_view v(data);
+    if (w::crc32c(v.substr(split), w::crc32c(v.substr(0, split))) != whole)
+      f.add("split at " + std::to_string(split));
+  }
+}
+
+BOOST_AUTO_TEST_CASE(mask_round_trips_and_differs) {
+  BOOST_TEST(w::mask_crc(0) == 0xA282EAD8u);
+  BOOST_TEST(w::mask_crc(ex::put_crc) == ex::put_masked);
+  failures f;
+  std::uint32_t x = 1;
+  for (int i = 0; i < 10000; ++i, x = x * 1664525u + 1013904223u) {
+    if (w::unmask_crc(w::mask_crc(x)) != x) f.add("unmask(mask(x)) != x");
+    if (w::mask_crc(x) == x) f.add("mask(x) == x");
+    if (w::mask_crc(w::mask_crc(x)) == x) f.add("mask(mask(x)) == x");
+  }
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+// =============================================================================
+BOOST_AUTO_TEST_SUITE(examples)
+
+BOOST_AUTO_TEST_CASE(hex_helper_is_strict) {
+  BOOST_TEST(to_hex(from_hex("DB 01 | 0a ff")) == "DB 01 0A FF");
+  BOOST_CHECK_THROW(from_hex("DB1"), std::invalid_argument);
+  BOOST_CHECK_THROW(from_hex("DB 0G"), std::invalid_argument);
+}
+
+BOOST_AUTO_TEST_CASE(put_entry_payload) {
+  std::string out;
+  w::encode_entry(out, {w::op::put, 0x0001000000000002ull, 7, "k1", "v1"});
+  BOOST_TEST(to_hex(out) == to_hex(from_hex(ex::put_payload)));
+  const std::string bytes = from_hex(ex::put_payload);
+  const auto e = w::decode_entry(bytes);
+  BOOST_TEST_REQUIRE(e.has_value());
+  BOOST_TEST((e->kind == w::op::put));
+  BOOST_TEST(e->hlc == 0x0001000000000002ull);
+  BOOST_TEST(e->node == 7u);
+  BOOST_TEST(e->key == "k1");
+  BOOST_TEST(e->value == "v1");
+}
+
+BOOST_AUTO_TEST_CASE(put_full_fragment) {
+  const std::string payload = from_hex(ex::put_payload);
+  BOOST_TEST(w::crc32c("\x01" + payload) == ex::put_crc);
+  std::string out;
+  w::log_writer writer;
+  writer.add_record(payload, out);
+  BOOST_TEST(to_hex(out) == to_hex(from_hex(ex::put_fragment)));
+  BOOST_TEST(writer.offset() == 32u);
+
+  const std::string file = from_hex(ex::put_fragment);
+  const auto r = read_all(file);
+  BOOST_TEST_REQUIRE(r.records.size() == 1u);
+  BOOST_TEST(to_hex(r.records[0]) == to_hex(payload));
+  BOOST_TEST(name(r.last) == "end");
+  BOOST_TEST(r.good_end == 32u);
+}
+
+BOOST_AUTO_TEST_CASE(del_entry_and_fragment) {
+  std::string payload;
+  w::encode_entry(payload, {w::op::del, 0x0001000000000003ull, 7, "k1", ""});
+  BOOST_TEST(to_hex(payload) == to_hex(from_hex(ex::del_payload)));
+  BOOST_TEST(w::crc32c("\x01" + payload) == ex::del_crc);
+  BOOST_TEST(w::mask_crc(ex::del_crc) == ex::del_masked);
+  const auto e = w::decode_entry(payload);
+  BOOST_TEST_REQUIRE(e.has_value());
+  BOOST_TEST((e->kind == w::op::del));
+  BOOST_TEST(e->hlc == 0x0001000000000003ull);
+  BOOST_TEST(e->node == 7u);
+  BOOST_TEST(e->key == "k1");
+  BOOST_TEST(e->value.empty());
+
+  std::string out;
+  w::log_writer writer;
+  writer.add_record(payload, out);
+  BOOST_TEST(to_hex(out) == to_hex(from_hex(ex::del_fragment)));
+  const auto r = read_all(from_hex(ex::del_fragment));
+  BOOST_TEST_REQUIRE(r.records.size() == 1u);
+  BOOST_TEST(r.records[0] == payload);
+  BOOST_TEST(name(r.last) == "end");
+}
+
+BOOST_AUTO_TEST_CASE(empty_record) {
+  BOOST_TEST(w::crc32c("\x01") == ex::empty_crc);
+  BOOST_TEST(w::mask_crc(ex::empty_crc) == ex::empty_masked);
+  std::string out;
+  w::log_writer writer;
+  writer.add_record("", out);
+  BOOST_TEST(to_hex(out) == to_hex(from_hex(ex::empty_fragment)));
+  const auto r = read_all(from_hex(ex::empty_fragment));
+  BOOST_TEST_REQUIRE(r.records.size() == 1u);
+  BOOST_TEST(r.records[0].empty());
+  BOOST_TEST(name(r.last) == "end");
+  BOOST_TEST(r.good_end == 7u);
+}
+
+// The block-boundary examples are appended at a given offset; the file they
+// belong to starts with one FULL record that ends exactly there.
+void check_appended_example(std::uint64_t at, std::string_view payload, std::string_view hex,
+                            std::uint64_t end) {
+  BOOST_TEST_CONTEXT("appended at " << at) {
+    std::string out;
+    w::log_writer writer(at);
+    writer.add_record(payload, out);
+    BOOST_TEST(to_hex(out) == to_hex(from_hex(hex)));
+    BOOST_TEST(writer.offset() == end);
+
+    written prefix;
+    prefix.add(make_payload(at - fragment_header_size, 99));
+    BOOST_TEST_REQUIRE(prefix.file.size() == at);
+    const std::string file = prefix.file + from_hex(hex);
+    const auto r = read_all(file);
+    BOOST_TEST_REQUIRE(r.records.size() == 2u);
+    BOOST_TEST(r.records[0] == prefix.records[0]);
+    BOOST_TEST(r.records[1] == payload);
+    BOOST_TEST(name(r.last) == "end");
+    BOOST_TEST(r.good_end == end);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(record_across_a_block_boundary) {
+  check_appended_example(32760, "abc", std::string(ex::split_first) + " " + std::string(ex::split_last), 32777);
+}
+
+BOOST_AUTO_TEST_CASE(exactly_seven_bytes_left) {
+  check_appended_example(32761, "xy", std::string(ex::seven_first) + " " + std::string(ex::seven_last), 32777);
+}
+
+BOOST_AUTO_TEST_CASE(block_trailer) {
+  check_appended_example(32765, "", std::string(ex::trailer_pad) + " " + std::string(ex::trailer_full), 32775);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+// =============================================================================
+BOOST_AUTO_TEST_SUITE(round_trip)
+
+void check_round_trip(const written& wr) {
+  BOOST_TEST(wr.writer.offset() == wr.file.size());
+  w::log_reader reader(wr.file);
+  std::string_view rec;
+  failures f;
+  for (std::size_t i = 0; i < wr.records.size(); ++i) {
+    const auto st = reader.next(rec);
+    if (st != read_status::record) {
+      f.add(std::string("record ") + std::to_string(i) + ": " + name(st) + " at " +
+            std::to_string(reader.error_offset()) + " (" + std::string(reader.why()) + ")");
+      return;
+    }
+    if (rec != wr.records[i]) f.add("record " + std::to_string(i) + " differs");
+    if (reader.good_end() != wr.ends[i]) f.add("good_end after record " + std::to_string(i));
+  }
+  BOOST_TEST(name(reader.next(rec)) == "end");
+  BOOST_TEST(reader.good_end() == wr.file.size());
+  BOOST_TEST(name(reader.next(rec)) == "end");
+}
+
+BOOST_AUTO_TEST_CASE(empty_file) {
+  const auto r = read_all("");
+  BOOST_TEST(r.records.empty());
+  BOOST_TEST(name(r.last) == "end");
+  BOOST_TEST(r.good_end == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(many_sizes) {
+  const std::vector<std::size_t> sizes = {
+      0, 1, 2, 6, 7, 8, 100, 1000, 4096, max_data - 1, max_data, max_data + 1, block_size - 1,
+      block_size, block_size + 1, 2 * max_data, 2 * max_data + 1, 2 * block_size, 100 * 1024 - 1,
+      100 * 1024, 100 * 1024 + 1, 0, 0, 1, 0};
+  // All in one file, then each alone.
+  check_round_trip(write_sizes(sizes));
+  for (const auto n : sizes) {
+    BOOST_TEST_CONTEXT("size " << n) { check_round_trip(write_sizes({n})); }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(random_sizes) {
+  std::vector<std::size_t> sizes;
+  std::uint32_t x = 12345;
+  for (int i = 0; i < 1500; ++i) {
+    x = x * 1664525u + 1013904223u;
+    const std::uint32_t r = x >> 8;
+    // Mostly small records, some of a block or more.
+    sizes.push_back(r % 10 == 0 ? r % (100 * 1024) : r % 10 < 3 ? r % 40 : r % 600);
+  }
+  check_round_trip(write_sizes(sizes));
+}
+
+BOOST_AUTO_TEST_CASE(a_record_that_exactly_fills_a_block) {
+  const auto wr = write_sizes({max_data, 5});
+  BOOST_TEST(wr.ends[0] == block_size);
+  BOOST_TEST(types_of(wr.file) == "FF");
+  BOOST_TEST(fragments_of(wr.file)[1].offset == block_size);
+  check_round_trip(wr);
+}
+
+BOOST_AUTO_TEST_CASE(leaving_zero_to_eight_bytes_of_a_block) {
+  for (std::size_t k = 0; k <= 8; ++k)
+    for (const std::size_t next : {std::size_t{0}, std::size_t{1}, std::size_t{50}, block_size}) {
+      BOOST_TEST_CONTEXT("left " << k << ", next record " << next) {
+        const auto wr = write_sizes({max_data - k, next});
+        BOOST_TEST(wr.ends[0] == block_size - k);
+        const auto frags = fragments_of(wr.file);
+        BOOST_TEST_REQUIRE(frags.size() >= 2u);
+        if (k < fragment_header_size) {
+          // Trailer: k zero bytes, the next record starts at the next block.
+          BOOST_TEST(wr.file.substr(block_size - k, k) == std::string(k, '\0'));
+          BOOST_TEST(frags[1].offset == block_size);
+        } else {
+          BOOST_TEST(frags[1].offset == block_size - k);
+          if (k == fragment_header_size) {
+            BOOST_TEST(frags[1].length == 0u);
+            BOOST_TEST(frags[1].type == (next == 0 ? 1 : 2));  // FULL or an empty FIRST
+          }
+        }
+        check_round_trip(wr);
+      }
+    }
+}
+
+BOOST_AUTO_TEST_CASE(records_spanning_blocks) {
+  BOOST_TEST(types_of(write_sizes({max_data + 1}).file) == "SL");
+  BOOST_TEST(types_of(write_sizes({2 * max_data}).file) == "SL");
+  BOOST_TEST(types_of(write_sizes({2 * max_data + 1}).file) == "SML");
+  BOOST_TEST(types_of(write_sizes({100 * 1024}).file) == "SMML");
+  BOOST_TEST(types_of(write_sizes({10, 100 * 1024, 10}).file) == "FSMMLF");
+  check_round_trip(write_sizes({10, 100 * 1024, 10, 3 * block_size, 0}));
+}
+
+BOOST_AUTO_TEST_CASE(appending_to_an_existing_file) {
+  // The first writer stops at many positions, including inside a block's
+  // last 7 bytes; a second writer continues from the file size.
+  std::uint32_t seed = 500;
+  for (const std::size_t first : {std::size_t{0}, std::size_t{1}, std::size_t{100}, max_data - 8,
+                                  max_data - 7, max_data - 6, max_data - 3, max_data - 1, max_data,
+                                  max_data + 5, 3 * block_size}) {
+    BOOST_TEST_CONTEXT("first record " << first) {
+      written a;
+      a.add(make_payload(first, seed++));
+      written b(a.file.size());
+      for (const std::size_t n : {std::size_t{0}, std::size_t{3}, std::size_t{500}, block_size + 17})
+        b.add(make_payload(n, seed++));
+      BOOST_TEST(b.writer.offset() == a.file.size() + b.file.size());
+
+      written whole;
+      whole.file = a.file + b.file;
+      whole.records = a.records;
+      whole.ends = a.ends;
+      whole.records.insert(whole.records.end(), b.records.begin(), b.records.end());
+      whole.ends.insert(whole.ends.end(), b.ends.begin(), b.ends.end());
+      whole.writer = w::log_writer(whole.file.size());
+      check_round_trip(whole);
+    }
+  }
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+// =============================================================================
+BOOST_AUTO_TEST_SUITE(torn_tail)
+
+// Cuts the file at every offset `t` with keep(t): the reader must return
+// exactly the records that end at or before t, then `end` if t is where a
+// record ends (or 0), else `torn_tail` with good_end at the last such record.
+template <class Keep>
+void check_truncations(const written& wr, Keep keep) {
+  failures f;
+  std::size_t complete = 0;  // records with ends[i] <= t
+  for (std::uint64_t t = 0; t <= wr.file.size(); ++t) {
+    while (complete < wr.ends.size() && wr.ends[complete] <= t) ++complete;
+    if (!keep(t)) continue;
+    const auto r = read_all(std::string_view(wr.file).substr(0, t));
+    const std::uint64_t good = complete ? wr.ends[complete - 1] : 0;
+    const bool at_boundary = good == t;
+    const std::string where = "cut at " + std::to_string(t) + ": ";
+    if (r.records.size() != complete)
+      f.add(where + std::to_string(r.records.size()) + " records, expected " + std::to_string(complete) +
+            " (" + name(r.last) + " " + r.why + ")");
+    else if (!std::equal(r.records.begin(), r.records.end(), wr.records.begin()))
+      f.add(where + "a record differs");
+    else if (r.last != (at_boundary ? read_status::end : read_status::torn_tail))
+      f.add(where + name(r.last) + " at " + std::to_string(r.error_offset) + " (" + r.why + ")");
+    else if (r.good_end != good)
+      f.add(where + "good_end " + std::to_string(r.good_end) + ", expected " + std::to_string(good));
+  }
+}
+
+constexpr auto every = [](std::uint64_t) { return true; };
+
+BOOST_AUTO_TEST_CASE(small_records_and_a_trailer_cut_everywhere) {
+  // Block 0 ends with a 3-byte trailer, then records in block 1.
+  auto wr = write_sizes({0, 1, 10, 200, 0, 7});
+  wr.add(make_payload(block_size - 3 - wr.file.size() - fragment_header_size, 77));
+  BOOST_TEST_REQUIRE(wr.file.size() == block_size - 3);
+  for (const std::size_t n : {0, 5, 300}) wr.add(make_payload(n, 78 + n));
+  check_truncations(wr, every);
+}
+
+BOOST_AUTO_TEST_CASE(empty_first_fragment_cut_everywhere) {
+  // Exactly 7 bytes left: an empty FIRST closes block 0, its LAST opens block 1.
+  auto wr = write_sizes({max_data - fragment_header_size, 40, 0});
+  BOOST_TEST(types_of(wr.file) == "FSLF");
+  check_truncations(wr, every);
+}
+
+BOOST_AUTO_TEST_CASE(record_spanning_two_blocks_cut_everywhere) {
+  check_truncations(write_sizes({3, 0, block_size + 500}), every);
+  check_truncations(write_sizes({max_data - 20, 100, 30}), every);
+}
+
+BOOST_AUTO_TEST_CASE(record_spanning_four_blocks_cut_everywhere_but_inside_long_data) {
+  // Cutting inside a MIDDLE's data costs a CRC of everything before it, so
+  // every offset of four blocks would be ~3 GB of CRC in a Debug build.
+  // Every offset near a header or a block boundary, and a stride of 7 (all
+  // residues of 8-byte CRC steps) inside long data.
+  const auto wr = write_sizes({5, 100 * 1024, 2});
+  BOOST_TEST(types_of(wr.file) == "FSMMLF");
+  const auto frags = fragments_of(wr.file);
+  check_truncations(wr, [&](std::uint64_t t) {
+    for (const auto& f : frags)
+      if (t + 64 >= f.offset && t <= f.offset + fragment_header_size + 64) return true;
+    if (t % block_size < 64 || t % block_size > block_size - 64 || t + 64 > wr.file.size()) return true;
+    return t % 7 == 0;
+  });
+}
+
+BOOST_AUTO_TEST_CASE(zero_filled_tail) {
+  const auto wr = write_sizes({10, 20});
+  for (const std::size_t zeros : {1, 6, 7, 8, 100, 5000}) {
+    BOOST_TEST_CONTEXT(zeros << " zero bytes") {
+      const auto r = read_all(wr.file + std::string(zeros, '\0'));
+      BOOST_TEST(r.records == wr.records);
+      BOOST_TEST(name(r.last) == "torn_tail");
+      BOOST_TEST(r.good_end == wr.file.size());
+    }
+  }
+  // Zeros up to the end of the block, then more data: not a tail.
+  written more = wr;
+  more.add(make_payload(10, 5));
+  std::string file = more.file;
+  const std::uint64_t at = more.ends[1];
+  std::fill(file.begin() + static_cast<std::ptrdiff_t>(at), file.begin() + static_cast<std::ptrdiff_t>(at) + 7, '\0');
+  const auto r = read_all(file);
+  BOOST_TEST(r.records.size() == 2u);
+  BOOST_TEST(name(r.last) == "corrupt");
+  BOOST_TEST(r.error_offset == at);
+  BOOST_TEST(r.why.find("type 0") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+// =============================================================================
+BOOST_AUTO_TEST_SUITE(corruption)
+
+// Flips bits of the byte at `i` (one at a time, for each mask) where keep(i),
+// and checks what the reader makes of it. Only bytes before the last record
+// are flipped: a damaged last record may legitimately read as a torn tail.
+template <class Keep>
+void check_flips(const written& wr, Keep keep) {
+  const auto frags = fragments_of(wr.file);
+  const std::uint64_t last_start = [&] {
+    for (const auto& f : frags)
+      if (f.record == wr.records.size() - 1) return f.offset;
+    return std::uint64_t{0};
+  }();
+  failures fail;
+  std::size_t fi = 0;  // fragment at or before i
+  for (std::uint64_t i = 0; i < last_start; ++i) {
+    while (fi + 1 < frags.size() && frags[fi + 1].offset <= i) ++fi;
+    if (!keep(i)) continue;
+    const frag& f = frags[fi];
+    const bool in_trailer = i >= f.offset + fragment_header_size + f.length;
+    for (const unsigned char mask : {0x01, 0x80, 0xFF}) {
+      std::string file = wr.file;
+      file[i] = static_cast<char>(file[i] ^ mask);
+      const auto r = read_all(file);
+      const std::string where = "byte " + std::to_string(i) + " ^ " + std::to_string(mask) + ": ";
+
+      // What must come back: every record before the damaged one.
+      std::size_t before = f.record;
+      std::uint64_t expect_offset = f.offset;
+      auto expect = read_status::corrupt;
+      if (in_trailer) {
+        expect_offset = i - i % block_size + block_size - (block_size - (f.offset + fragment_header_size + f.length) % block_size);
+        before = static_cast<std::size_t>(std::count_if(wr.ends.begin(), wr.ends.end(),
+                                                        [&](std::uint64_t e) { return e <= i; }));
+      } else if (i == f.offset + 4 || i == f.offset + 5) {
+        // A damaged length: past the block, corrupt; past the end of the
+        // file (inside its last block), a torn tail; else a CRC mismatch.
+        const std::size_t len = (std::size_t{static_cast<unsigned char>(file[f.offset + 4])} << 8) |
+                                static_cast<unsigned char>(file[f.offset + 5]);
+        const std::size_t room = block_size - f.offset % block_size - fragment_header_size;
+        if (len <= room && f.offset + fragment_header_size + len > file.size())
+          expect = read_status::torn_tail;
+      }
+      if (r.records.size() != before || !std::equal(r.records.begin(), r.records.end(), wr.records.begin()))
+        fail.add(where + std::to_string(r.records.size()) + " records, expected " + std::to_string(before));
+      else if (r.last != expect)
+        fail.add(where + name(r.last) + ", expected " + name(expect));
+      else if (expect == read_status::corrupt && r.error_offset != expect_offset)
+        fail.add(where + "error at " + std::to_string(r.error_offset) + ", expected " + std::to_string(expect_offset));
+      else if (expect == read_status::corrupt && r.why.empty())
+        fail.add(where + "no reason given");
+      else if (expect == read_status::torn_tail && r.good_end != (before ? wr.ends[before - 1] : 0))
+        fail.add(where + "good_end " + std::to_string(r.good_end));
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(flip_every_byte_of_small_records) {
+  // About 3 KiB: every byte of every record but the last, three flips each.
+  written wr;
+  std::uint32_t seed = 1;
+  for (const std::size_t n : {0, 1, 2, 7, 8, 30, 100, 255, 256, 257, 1000, 0, 12, 1200, 3})
+    wr.add(make_payload(n, seed++));
+  check_flips(wr, every);
+}
+
+BOOST_AUTO_TEST_CASE(flip_bytes_across_blocks) {
+  // Records spanning blocks, a trailer and an empty FIRST; every header and
+  // trailer byte, every byte near a block boundary, and a stride elsewhere.
+  written wr;
+  wr.add(make_payload(100, 1));
+  wr.add(make_payload(block_size + 1000, 2));           // FIRST, LAST
+  wr.add(make_payload(block_size - 1000 - 3 - 7 - 7 - 7 - 100 + 7, 3));  // ends 3 bytes before block 2
+  wr.add(make_payload(2 * block_size, 4));              // FIRST, MIDDLE, LAST
+  wr.add(make_payload(50, 5));
+  wr.add(make_payload(7, 6));
+  const auto frags = fragments_of(wr.file);
+  BOOST_TEST(types_of(wr.file) == "FSLFSMLFF");
+  BOOST_TEST(wr.ends[2] == 2 * block_size - 3);
+  check_flips(wr, [&](std::uint64_t i) {
+    for (const auto& f : frags)
+      if (i >= f.offset && i < f.offset + fragment_header_size + 8) return true;
+    if (i % block_size < 16 || i % block_size >= block_size - 16) return true;
+    return i % 211 == 0;
+  });
+}
+
+BOOST_AUTO_TEST_CASE(flipped_length_past_end_of_file_reads_as_torn_tail) {
+  // The documented limit: in the last block, a length made longer than the
+  // rest of the file cannot be told from a cut write.
+  const auto wr = write_sizes({10, 20, 30});
+  std::string file = wr.file;
+  file[5] = static_cast<char>(0xF0);  // record 0's length: 240, past the file's 85 bytes
+  const auto r = read_all(file);
+  BOOST_TEST(r.records.empty());
+  BOOST_TEST(name(r.last) == "torn_tail");
+  BOOST_TEST(r.good_end == 0u);
+  // In an earlier block the block boundary comes first: corruption.
+  auto big = write_sizes({10, 20, 30});
+  big.add(make_payload(block_size, 9));
+  file = big.file;
+  file[4] = static_cast<char>(0x7F);
+  BOOST_TEST(name(read_all(file).last) == "corrupt");
+}
+
+BOOST_AUTO_TEST_CASE(nonzero_trailer_is_corrupt_and_skippable) {
+  auto wr = write_sizes({max_data - 4, 10, 20});  // 4-byte trailer at block_size - 4
+  std::string file = wr.file;
+  file[block_size - 2] = 'x';
+  w::log_reader reader(file);
+  std::string_view rec;
+  BOOST_TEST(name(reader.next(rec)) == "record");
+  BOOST_TEST(name(reader.next(rec)) == "corrupt");
+  BOOST_TEST(reader.error_offset() == block_size - 4);
+  BOOST_TEST(reader.why() == "nonzero bytes in a block trailer");
+  reader.skip_to_next_block();
+  BOOST_TEST_REQUIRE(name(reader.next(rec)) == "record");
+  BOOST_TEST(rec == wr.records[1]);
+  BOOST_TEST_REQUIRE(name(reader.next(rec)) == "record");
+  BOOST_TEST(rec == wr.records[2]);
+  BOOST_TEST(name(reader.next(rec)) == "end");
+}
+
+// ---- a type byte rewritten with its CRC fixed ---------------------------------
+
+struct retype_case {
+  std::size_t fragment;   // index into fragments_of()
+  std::uint8_t type;      // new type
+  std::vector<std::string> records;  // what must be returned before the outcome
+  read_status outcome;
+  std::size_t error_fragment;  // for corrupt: index of the fragment reported
+};
+
+BOOST_AUTO_TEST_CASE(fixed_checksum_type_changes) {
+  // R0 FULL | R1 FIRST MIDDLE LAST | R2 FULL | R3 FULL (last record)
+  const auto wr = write_sizes({5, 2 * block_size, 6, 7});
+  const auto frags = fragments_of(wr.file);
+  BOOST_TEST_REQUIRE(types_of(wr.file) == "FSMLFF");
+  const std::string& r0 = wr.records[0];
+  const std::string& r2 = wr.records[2];
+  const std::string first_only = wr.records[1].substr(0, frags[1].length);
+  const std::string first_middle = wr.records[1].substr(0, frags[1].length + frags[2].length);
+  constexpr std::uint8_t full = 1, first = 2, middle = 3, last = 4;
+  const auto corrupt = read_status::corrupt;
+  const std::vector<retype_case> cases = {
+      {0, first, {}, corrupt, 1},             // FULL -> FIRST: R1's FIRST while open
+      {0, middle, {}, corrupt, 0},            // MIDDLE without FIRST
+      {0, last, {}, corrupt, 0},              // LAST without FIRST
+      {1, full, {r0, first_only}, corrupt, 2},  // FIRST -> FULL: not caught before a record
+      {1, middle, {r0}, corrupt, 1},
+      {1, last, {r0}, corrupt, 1},
+      {2, first, {r0}, corrupt, 2},           // FIRST while open
+      {2, full, {r0}, corrupt, 2},            // FULL while open
+      {2, last, {r0, first_middle}, corrupt, 3},  // MIDDLE -> LAST: record cut short first
+      {3, first, {r0}, corrupt, 3},
+      {3, full, {r0}, corrupt, 3},
+      {3, middle, {r0}, corrupt, 4},          // LAST -> MIDDLE: R2's FULL while open
+      {4, first, {r0, wr.records[1]}, corrupt, 5},
+      {5, first, {r0, wr.records[1], r2}, read_status::torn_tail, 0},  // open at end of file
+      {5, middle, {r0, wr.records[1], r2}, corrupt, 5},
+      {5, last, {r0, wr.records[1], r2}, corrupt, 5},
+  };
+  for (const auto& c : cases) {
+    BOOST_TEST_CONTEXT("fragment " << c.fragment << " -> type " << int{c.type}) {
+      std::string file = wr.file;
+      retype(file, frags[c.fragment].offset, c.type);
+      const auto r = read_all(file);
+      BOOST_TEST(r.records == c.records);
+      BOOST_TEST(name(r.last) == name(c.outcome));
+      if (c.outcome == read_status::corrupt) BOOST_TEST(r.error_offset == frags[c.error_fragment].offset);
+      if (c.outcome == read_status::torn_tail) BOOST_TEST(r.good_end == wr.ends[2]);
+    }
+  }
+  // Unknown types are corrupt at the fragment, whatever the CRC says.
+  for (std::size_t i = 0; i < frags.size(); ++i)
+    for (const int type : {0, 5, 6, 255}) {
+      BOOST_TEST_CONTEXT("fragment " << i << " -> type " << type) {
+        std::string file = wr.file;
+        retype(file, frags[i].offset, static_cast<std::uint8_t>(type));
+        const auto r = read_all(file);
+        BOOST_TEST(r.records.size() == frags[i].record);
+        BOOST_TEST(name(r.last) == "corrupt");
+        BOOST_TEST(r.error_offset == frags[i].offset);
+      }
+    }
+}
+
+// ---- reading on past corruption -------------------------------------------------
+
+// Reads the whole file, skipping to the next block after each corruption.
+struct skip_result {
+  std::vector<std::string> records;
+  std::vector<std::uint64_t> errors;
+  read_status last = read_status::end;
+};
+
+skip_result read_skipping(std::string_view file) {
+  skip_result r;
+  w::log_reader reader(file);
+  std::string_view rec;
+  for (int guard = 0; guard < 1000; ++guard) {
+    const auto st = reader.next(rec);
+    if (st == read_status::record) {
+      r.records.emplace_back(rec);
+    } else if (st == read_status::corrupt) {
+      r.errors.push_back(reader.error_offset());
+      // Sticky until skipped.
+      if (reader.next(rec) != read_status::corrupt) throw std::logic_error("corrupt not sticky");
+      reader.skip_to_next_block();
+    } else {
+      r.last = st;
+      return r;
+    }
+  }
+  throw std::logic_error("reader does not advance");
+}
+
+// The records whose first fragment starts at or after `from`.
+std::vector<std::string> records_from(const written& wr, std::uint64_t from) {
+  std::vector<std::string> out;
+  std::size_t seen = ~std::size_t{0};
+  for (const auto& f : fragments_of(wr.file))
+    if (f.record != seen) {
+      seen = f.record;
+      if (f.offset >= from) out.push_back(wr.records[f.record]);
+    }
+  return out;
+}
+
+BOOST_AUTO_TEST_CASE(skip_recovers_later_blocks) {
+  // Small records over about five blocks, with multi-block records among them.
+  written wr;
+  std::uint32_t seed = 1;
+  for (int i = 0; i < 300; ++i) wr.add(make_payload(150 + (i * 37) % 400, seed++));
+  const std::size_t big = wr.records.size();
+  wr.add(make_payload(2 * block_size, seed++));  // spans 3 blocks
+  for (int i = 0; i < 50; ++i) wr.add(make_payload(300, seed++));
+  const auto frags = fragments_of(wr.file);
+
+  // Damage a data byte of every 17th fragment (not in the last record), one
+  // at a time.
+  failures fail;
+  for (std::size_t k = 0; k + 1 < frags.size(); k += 17) {
+    const frag& f = frags[k];
+    if (f.length == 0 || f.record + 1 == wr.records.size()) continue;
+    std::string file = wr.file;
+    file[f.offset + fragment_header_size + f.length / 2] ^= 0x20;
+    const auto r = read_skipping(file);
+    std::vector<std::string> expect(wr.records.begin(), wr.records.begin() + static_cast<std::ptrdiff_t>(f.record));
+    const auto after = records_from(wr, (f.offset / block_size + 1) * block_size);
+    expect.insert(expect.end(), after.begin(), after.end());
+    const std::string where = "fragment " + std::to_string(k) + ": ";
+    if (r.errors != std::vector<std::uint64_t>{f.offset}) fail.add(where + "errors differ");
+    if (r.records != expect)
+      fail.add(where + std::to_string(r.records.size()) + " records, expected " + std::to_string(expect.size()));
+    if (r.last != read_status::end) fail.add(where + name(r.last));
+  }
+
+  // The FIRST of the big record damaged: its MIDDLE and LAST in later blocks
+  // are dropped without another error.
+  const auto first = std::find_if(frags.begin(), frags.end(), [&](const frag& f) { return f.record == big; });
+  BOOST_TEST_REQUIRE(first->type == 2);
+  std::string file = wr.file;
+  file[first->offset + 20] ^= 1;
+  const auto r = read_skipping(file);
+  BOOST_TEST(r.errors == std::vector<std::uint64_t>{first->offset});
+  BOOST_TEST(std::count(r.records.begin(), r.records.end(), wr.records[big]) == 0);
+  BOOST_TEST(r.records.back() == wr.records.back());
+  BOOST_TEST(name(r.last) == "end");
+
+  // Two damaged blocks: two errors, everything else after them read.
+  file = wr.file;
+  file[frags[3].offset + 8] ^= 1;
+  file[block_size * 3 + 100] ^= 1;
+  const auto two = read_skipping(file);
+  BOOST_TEST(two.errors.size() == 2u);
+  BOOST_TEST(two.errors[0] == frags[3].offset);
+  BOOST_TEST(two.records.back() == wr.records.back());
+}
+
+BOOST_AUTO_TEST_CASE(skip_in_the_last_block_reaches_the_end) {
+  const auto wr = write_sizes({10, 20, 30});
+  std::string file = wr.file;
+  file[40] ^= 1;  // inside record 1
+  const auto r = read_skipping(file);
+  BOOST_TEST(r.records.size() == 1u);
+  BOOST_TEST(r.errors == std::vector<std::uint64_t>{17});
+  BOOST_TEST(name(r.last) == "end");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+// =============================================================================
+BOOST_AUTO_TEST_SUITE(entries)
+
+std::string encoded(const w::entry& e) {
+  std::string s;
+  w::encode_entry(s, e);
+  return s;
+}
+
+BOOST_AUTO_TEST_CASE(round_trip) {
+  const std::string big_value = make_payload(100 * 1024, 4);
+  const std::string binary_key("\0k\xff\0", 4);
+  const std::vector<w::entry> entries = {
+      {w::op::put, 0, 0, "", ""},
+      {w::op::put, 1, 2, "k", "v"},
+      {w::op::put, ~0ull, ~0u, binary_key, "v\0v"},
+      {w::op::put, 0x0001000000000002ull, 7, "key", big_value},
+      {w::op::del, 5, 6, "gone", ""},
+      {w::op::del, ~0ull, 0, "", ""},
+  };
+  for (const auto& e : entries) {
+    const std::string s = encoded(e);
+    BOOST_TEST(s.size() == 17 + e.key.size() + (e.kind == w::op::put ? 4 + e.value.size() : 0));
+    const auto d = w::decode_entry(s);
+    BOOST_TEST_REQUIRE(d.has_value());
+    BOOST_TEST((d->kind == e.kind));
+    BOOST_TEST(d->hlc == e.hlc);
+    BOOST_TEST(d->node == e.node);
+    BOOST_TEST(d->key == e.key);
+    BOOST_TEST(d->value == e.value);
+  }
+  // Appends: two entries back to back are not one entry.
+  std::string two = encoded(entries[1]);
+  w::encode_entry(two, entries[4]);
+  BOOST_TEST(!w::decode_entry(two).has_value());
+}
+
+BOOST_AUTO_TEST_CASE(del_carries_no_value) {
+  BOOST_TEST(encoded({w::op::del, 1, 2, "k", "ignored"}) == encoded({w::op::del, 1, 2, "k", ""}));
+  // A DEL followed by a value field is trailing bytes.
+  std::string s = encoded({w::op::del, 1, 2, "k", ""});
+  s += from_hex("00 00 00 01 | 76");
+  BOOST_TEST(!w::decode_entry(s).has_value());
+}
+
+BOOST_AUTO_TEST_CASE(malformed) {
+  failures f;
+  for (const auto& e : {w::entry{w::op::put, 9, 8, "key", "value"}, w::entry{w::op::del, 9, 8, "key", ""}}) {
+    const std::string s = encoded(e);
+    for (std::size_t n = 0; n < s.size(); ++n)
+      if (w::decode_entry(std::string_view(s).substr(0, n))) f.add("prefix of " + std::to_string(n) + " decoded");
+    for (const char extra : {'\0', 'x'})
+      if (w::decode_entry(s + extra)) f.add("trailing byte decoded");
+    for (const int op : {0, 3, 4, 255}) {
+      std::string bad = s;
+      bad[0] = static_cast<char>(op);
+      if (w::decode_entry(bad)) f.add("op " + std::to_string(op) + " decoded");
+    }
+  }
+  // Lengths running past the payload, including ones that would overflow.
+  BOOST_TEST(!w::decode_entry(from_hex("01 | 00 00 00 00 00 00 00 01 | 00 00 00 01 | FF FF FF FF | 6B")));
+  BOOST_TEST(!w::decode_entry(from_hex("01 | 00 00 00 00 00 00 00 01 | 00 00 00 01 | 00 00 00 01 | 6B | FF FF FF FF")));
+  BOOST_TEST(!w::decode_entry(from_hex("02 | 00 00 00 00 00 00 00 01 | 00 00 00 01 | 00 00 00 02 | 6B")));
+  BOOST_TEST(w::decode_entry(from_hex("01 | 00 00 00 00 00 00 00 01 | 00 00 00 01 | 00 00 00 01 | 6B | 00 00 00 00")).has_value());
+}
+
+BOOST_AUTO_TEST_CASE(through_the_log) {
+  written wr;
+  std::vector<std::string> keys;
+  for (int i = 0; i < 200; ++i) keys.push_back("key" + std::to_string(i));
+  for (int i = 0; i < 200; ++i) {
+    const std::string value = make_payload(static_cast<std::size_t>(i) * 97 % 3000, i);
+    wr.add(encoded({i % 3 ? w::op::put : w::op::del, static_cast<std::uint64_t>(i) << 16, 7, keys[i],
+                    i % 3 ? std::string_view(value) : std::string_view()}));
+  }
+  w::log_reader reader(wr.file);
+  std::string_view rec;
+  int n = 0;
+  while (reader.next(rec) == read_status::record) {
+    const auto e = w::decode_entry(rec);
+    BOOST_TEST_REQUIRE(e.has_value());
+    BOOST_TEST(e->key == keys[n]);
+    BOOST_TEST(e->hlc == static_cast<std::uint64_t>(n) << 16);
+    BOOST_TEST((e->kind == (n % 3 ? w::op::put : w::op::del)));
+    ++n;
+  }
+  BOOST_TEST(n == 200);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
