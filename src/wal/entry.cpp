@@ -30,8 +30,6 @@ bool take_bytes(std::string_view& in, std::string_view& field) noexcept {
 }  // namespace
 
 void encode_entry(std::string& out, const entry& e) {
-  out.reserve(out.size() + fixed_size + length_size + e.key.size() +
-              (e.kind == op::put ? length_size + e.value.size() : 0));
   common::append_u8(out, static_cast<std::uint8_t>(e.kind));
   common::append_u64_be(out, e.hlc);
   common::append_u32_be(out, e.node);

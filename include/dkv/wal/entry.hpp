@@ -20,8 +20,11 @@ struct entry {
   std::string_view value;  // empty for DEL
 };
 
+// Appends the encoding of `e` to `out` (a DEL's `value` is not written).
 void encode_entry(std::string& out, const entry& e);
-// nullopt when the payload is not exactly one well-formed entry.
+// nullopt when the payload is not exactly one well-formed entry (unknown
+// op, a length running past the end, or bytes left over). The views point
+// into `payload`.
 std::optional<entry> decode_entry(std::string_view payload);
 
 }  // namespace dkv::wal

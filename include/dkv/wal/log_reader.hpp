@@ -23,11 +23,17 @@ class log_reader {
 
   // Reads the next logical record. The view is valid until the next call
   // (it points into the file or into an internal buffer for multi-fragment
-  // records).
+  // records). `end` only when the file ends exactly where a record ends
+  // (or where skip_to_next_block() moved to); bytes after the last complete
+  // record that do not complete another one (block padding included) are a
+  // torn tail. `corrupt` and `torn_tail` are sticky: next() repeats them.
   read_status next(std::string_view& record);
 
   // After `corrupt`: skips to the next block so reading can go on
-  // (--wal-recovery=skip-corrupt). Records in the skipped range are lost.
+  // (--wal-recovery=skip-corrupt). Records in the skipped range are lost;
+  // so are the MIDDLE/LAST fragments at the start of the next block(s),
+  // the remains of a record that began in the skipped range (dropped
+  // silently). No effect after `torn_tail`.
   void skip_to_next_block() noexcept;
 
   // File offset just past the last complete record returned.
