@@ -35,6 +35,8 @@ std::string_view status_name(status s) noexcept {
     case status::unavailable: return "UNAVAILABLE";
     case status::internal: return "INTERNAL";
     case status::io_error: return "IO_ERROR";
+    case status::not_owner: return "NOT_OWNER";
+    case status::digest_mismatch: return "DIGEST_MISMATCH";
   }
   return "UNKNOWN_STATUS";
 }

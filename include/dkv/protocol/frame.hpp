@@ -56,6 +56,8 @@ enum class status : std::uint8_t {
   unavailable = 0x20,      // owner of the key is down or unreachable
   internal = 0x21,         // unexpected failure inside the node
   io_error = 0x22,         // the node could not store the write
+  not_owner = 0x23,        // forwarded request for a key this node does not own (epoch changed)
+  digest_mismatch = 0x24,  // MIGRATE_DONE: what arrived differs from what was sent
 };
 
 std::string_view status_name(status s) noexcept;  // "OK", "NOT_FOUND", ...

@@ -1,0 +1,1 @@
+#include "dkv/cluster/membership.hpp"

@@ -1,0 +1,1 @@
+#include "dkv/protocol/peer_messages.hpp"
