@@ -28,7 +28,6 @@ constexpr std::size_t max_id_length = 64;
 constexpr std::uint32_t min_max_frame = 1024;
 constexpr std::uint32_t max_max_frame = 1u << 30;
 constexpr std::uint32_t max_max_key = 1u << 20;
-constexpr std::uint32_t max_vnodes = 4096;
 
 // Thrown inside this file only; parse_node_config turns it into config_error.
 struct bad_config {
@@ -56,7 +55,6 @@ po::options_description settings_options() {
     ("log-level", text("LEVEL"), "trace, debug, info (default), warning or error")
     ("max-frame", text("BYTES"), "largest frame body / RESP bulk (default 16777216)")
     ("max-key", text("BYTES"), "largest key (default 65536)")
-    ("vnodes", text("N"), "ring tokens per node (default 64)")
     ("cluster", text("NAME"), "cluster name checked when peers meet (default dkv)")
     ("fsync", text("MODE"), "always, everysec (default) or no")
     ("wal-recovery", text("MODE"), "strict (default: refuse to start on WAL corruption) "
@@ -253,7 +251,6 @@ node_config build(const po::variables_map& vm) {
   } else {
     c.max_key = std::min(c.max_key, c.max_frame);
   }
-  if (auto v = r.get("vnodes")) c.vnodes = ranged("vnodes", *v, 1, max_vnodes);
 
   if (auto v = r.get("cluster")) {
     check_name("cluster", *v);

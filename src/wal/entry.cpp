@@ -41,7 +41,7 @@ std::optional<entry> decode_entry(std::string_view payload) {
   if (payload.size() < fixed_size) return std::nullopt;
   entry e;
   const auto kind = static_cast<std::uint8_t>(payload[0]);
-  if (kind != static_cast<std::uint8_t>(op::put) && kind != static_cast<std::uint8_t>(op::del))
+  if (kind < static_cast<std::uint8_t>(op::put) || kind > static_cast<std::uint8_t>(op::drop))
     return std::nullopt;
   e.kind = static_cast<op>(kind);
   e.hlc = common::load_u64_be(payload.data() + 1);
@@ -50,6 +50,7 @@ std::optional<entry> decode_entry(std::string_view payload) {
   if (!take_bytes(payload, e.key)) return std::nullopt;
   if (e.kind == op::put && !take_bytes(payload, e.value)) return std::nullopt;
   if (!payload.empty()) return std::nullopt;  // trailing bytes
+  if (e.kind == op::drop && e.key.size() != 4) return std::nullopt;
   return e;
 }
 

@@ -136,7 +136,6 @@ BOOST_AUTO_TEST_CASE(defaults) {
   BOOST_TEST(c.log_level == "info");
   BOOST_TEST(c.max_frame == 16u << 20);
   BOOST_TEST(c.max_key == 64u << 10);
-  BOOST_TEST(c.vnodes == 64u);
   BOOST_TEST(c.cluster == "dkv");
   BOOST_TEST((c.fsync == fsync_mode::everysec));
   BOOST_TEST(c.repl);
@@ -146,7 +145,7 @@ BOOST_AUTO_TEST_CASE(every_option) {
   const auto c = ok({"--id=n-2.x_y", "--peer-addr", "kv-store-2.kv-store:7000", "--join-addr",
                      "kv-store-0.kv-store:7000", "--data-dir", "/var/lib/dkv", "--listen",
                      "0.0.0.0:7001", "--log-dir", "/tmp/l", "--log-level", "debug",
-                     "--max-frame", "1024", "--max-key", "1000", "--vnodes", "128", "--cluster",
+                     "--max-frame", "1024", "--max-key", "1000", "--cluster",
                      "prod", "--fsync", "always", "--no-repl"});
   BOOST_TEST(c.id == "n-2.x_y");
   BOOST_TEST((c.peer_addr == host_port{"kv-store-2.kv-store", 7000}));
@@ -157,7 +156,6 @@ BOOST_AUTO_TEST_CASE(every_option) {
   BOOST_TEST(c.log_level == "debug");
   BOOST_TEST(c.max_frame == 1024u);
   BOOST_TEST(c.max_key == 1000u);
-  BOOST_TEST(c.vnodes == 128u);
   BOOST_TEST(c.cluster == "prod");
   BOOST_TEST((c.fsync == fsync_mode::always));
   BOOST_TEST(!c.repl);
@@ -215,8 +213,8 @@ BOOST_AUTO_TEST_CASE(error_messages) {
              "--max-key must be between 1 and 1048576");
   BOOST_TEST(error({"--id", "n", "--peer-addr", "h:1", "--max-frame", "2048", "--max-key", "4096"}) ==
              "--max-key must not exceed --max-frame");
-  BOOST_TEST(error({"--id", "n", "--peer-addr", "h:1", "--vnodes", "0"}) ==
-             "--vnodes must be between 1 and 4096");
+  BOOST_TEST(error({"--id", "n", "--peer-addr", "h:1", "--vnodes", "64"}) ==
+             "unknown option --vnodes");
   BOOST_TEST(error({"--id", "n", "--peer-addr", "h:1", "--no-repl=yes"}) ==
              "option --no-repl takes no value");
   BOOST_TEST(error({"--bogus"}) == "unknown option --bogus");
@@ -256,7 +254,7 @@ BOOST_AUTO_TEST_CASE(help_and_version) {
   const auto& help = std::get<help_request>(r).text;
   for (const char* opt : {"--help", "--version", "--config", "--id", "--peer-addr", "--join-addr",
                           "--data-dir", "--listen", "--port", "--log-dir", "--log-level",
-                          "--max-frame", "--max-key", "--vnodes", "--cluster", "--fsync",
+                          "--max-frame", "--max-key", "--cluster", "--fsync",
                           "--no-repl", "DKV_"}) {
     BOOST_TEST_CONTEXT(opt) { BOOST_TEST(help.find(opt) != std::string::npos); }
   }
@@ -319,18 +317,18 @@ BOOST_AUTO_TEST_CASE(priority_cmdline_over_env_over_file) {
       "# comment\n"
       "id = filenode\n"
       "peer-addr = 10.0.0.3:7003\n"
-      "vnodes = 11\n"
+      "max-key = 11\n"
       "cluster = fromfile\n"
       "log-level = error\n"
       "no-repl = true\n");
-  const env_guard env({{"DKV_VNODES", "22"}, {"DKV_LOG_LEVEL", "debug"}, {"DKV_CONFIG", ""}});
+  const env_guard env({{"DKV_MAX_KEY", "22"}, {"DKV_LOG_LEVEL", "debug"}, {"DKV_CONFIG", ""}});
 
   const std::string path = file.path.string();
   const auto c = ok({"--config", path.c_str(), "--log-level", "trace"});
   BOOST_TEST(c.id == "filenode");                                    // file only
   BOOST_TEST((c.peer_addr == host_port{"10.0.0.3", 7003}));          // file only
   BOOST_TEST(c.cluster == "fromfile");                               // file only
-  BOOST_TEST(c.vnodes == 22u);                                       // env over file
+  BOOST_TEST(c.max_key == 22u);                                      // env over file
   BOOST_TEST(c.log_level == "trace");                                // cmdline over env and file
   BOOST_TEST(!c.repl);
 

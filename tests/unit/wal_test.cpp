@@ -987,6 +987,18 @@ BOOST_AUTO_TEST_CASE(malformed) {
   BOOST_TEST(w::decode_entry(from_hex("01 | 00 00 00 00 00 00 00 01 | 00 00 00 01 | 00 00 00 01 | 6B | 00 00 00 00")).has_value());
 }
 
+BOOST_AUTO_TEST_CASE(drop_entry) {
+  const std::string partition("\x00\x00\x0F\xFF", 4);
+  const std::string s = encoded(w::entry{w::op::drop, 0, 0, partition, ""});
+  BOOST_TEST(s == from_hex("03 | 00 00 00 00 00 00 00 00 | 00 00 00 00 | 00 00 00 04 | 00 00 0F FF"));
+  const auto e = w::decode_entry(s);
+  BOOST_TEST_REQUIRE(e.has_value());
+  BOOST_TEST((e->kind == w::op::drop));
+  BOOST_TEST(e->key == partition);
+  // A DROP's key is exactly a 4-byte partition number.
+  BOOST_TEST(!w::decode_entry(from_hex("03 | 00 00 00 00 00 00 00 00 | 00 00 00 00 | 00 00 00 02 | 0F FF")));
+}
+
 BOOST_AUTO_TEST_CASE(through_the_log) {
   written wr;
   std::vector<std::string> keys;

@@ -26,7 +26,6 @@ struct node_config {
   std::string log_level = "info";        // --log-level trace|debug|info|warning|error
   std::uint32_t max_frame = 16u << 20;   // --max-frame bytes of one frame body / RESP bulk
   std::uint32_t max_key = 64u << 10;     // --max-key bytes (default: min(64 KiB, max_frame))
-  std::uint32_t vnodes = 64;             // --vnodes tokens per node on the ring
   std::string cluster = "dkv";           // --cluster name checked in peer HELLO
   fsync_mode fsync = fsync_mode::everysec;  // --fsync always|everysec|no
   bool skip_corrupt = false;             // --wal-recovery skip-corrupt (default strict)

@@ -1,6 +1,6 @@
 #pragma once
 // Logical WAL/snapshot entries: one key write or delete with its version.
-//   op u8 (1 PUT, 2 DEL) | hlc u64 | node u32 | key bytes | [value bytes (PUT)]
+//   op u8 (1 PUT, 2 DEL, 3 DROP) | hlc u64 | node u32 | key bytes | [value bytes (PUT)]
 // (bytes = u32 big-endian length + data). Pure.
 
 #include <cstdint>
@@ -10,7 +10,11 @@
 
 namespace dkv::wal {
 
-enum class op : std::uint8_t { put = 1, del = 2 };
+enum class op : std::uint8_t {
+  put = 1,
+  del = 2,
+  drop = 3,  // a whole partition handed off: key = u32 BE partition, no value
+};
 
 struct entry {
   op kind = op::put;
