@@ -27,7 +27,7 @@ using asio::ip::tcp;
 constexpr int exit_ok = 0, exit_failed = 1, exit_usage = 2;
 
 int usage_error(const std::string& msg) {
-  std::cerr << "kv-bench: " << msg << "\n" << dkv::bench::usage_text();
+  std::cerr << "kv-bench: " << msg << " (see kv-bench --help)\n";
   return exit_usage;
 }
 

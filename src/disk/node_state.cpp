@@ -30,7 +30,9 @@ std::optional<std::string> load_node_state(const std::string& dir,
     for (const auto& m : o.at("members").as_array()) {
       const auto& mo = m.as_object();
       s.members.push_back({json::value_to<std::string>(mo.at("id")),
-                           json::value_to<std::string>(mo.at("address"))});
+                           json::value_to<std::string>(mo.at("address")),
+                           json::value_to<std::uint8_t>(mo.at("state")),
+                           json::value_to<std::uint64_t>(mo.at("version"))});
     }
     for (const auto& [name, hash] : o.at("imported_seeds").as_object())
       s.imported_seeds.emplace(std::string(name), json::value_to<std::string>(hash));
@@ -43,7 +45,9 @@ std::optional<std::string> load_node_state(const std::string& dir,
 
 std::optional<std::string> save_node_state(const std::string& dir, const node_state& s) {
   json::array members;
-  for (const auto& m : s.members) members.push_back(json::object{{"id", m.id}, {"address", m.address}});
+  for (const auto& m : s.members)
+    members.push_back(json::object{
+        {"id", m.id}, {"address", m.address}, {"state", m.state}, {"version", m.version}});
   json::object seeds;
   for (const auto& [name, hash] : s.imported_seeds) seeds[name] = hash;
   const json::object o{{"id", s.id},

@@ -1,7 +1,9 @@
 #include "dkv/disk/recovery.hpp"
 
 #include <algorithm>
+#include <filesystem>
 
+#include "dkv/common/bytes.hpp"
 #include "dkv/disk/data_dir.hpp"
 #include "dkv/disk/file.hpp"
 #include "dkv/disk/snapshot.hpp"
@@ -13,8 +15,15 @@ namespace {
 
 void apply(const wal::entry& e, store::store& into, recovery_report& report) {
   const store::version v{e.hlc, e.node};
-  if (e.kind == wal::op::put) into.put(e.key, e.value, v);
-  else into.remove(e.key, v);
+  switch (e.kind) {
+    case wal::op::put: into.put(e.key, e.value, v); break;
+    case wal::op::del: into.remove(e.key, v); break;
+    case wal::op::drop: {
+      const std::uint32_t p = common::load_u32_be(e.key.data());
+      if (p < common::partition_count) into.drop_partition(p);
+      break;
+    }
+  }
   report.max_hlc = std::max(report.max_hlc, e.hlc);
 }
 
@@ -89,6 +98,7 @@ std::optional<std::string> replay_segment(const std::string& path, bool is_last,
           return "cannot open " + path + " to truncate its torn tail: " + ec.message();
         if (auto ec = f.truncate(reader.good_end()))
           return "cannot truncate torn tail of " + path + ": " + ec.message();
+        if (auto ec = f.sync()) return "cannot sync " + path + ": " + ec.message();
         report.torn_bytes_truncated += bytes.size() - reader.good_end();
         return std::nullopt;
       }
@@ -103,6 +113,15 @@ std::optional<std::string> replay_segment(const std::string& path, bool is_last,
   }
 }
 
+void remove_temporary_snapshots(const std::string& dir) {
+  std::error_code ec;
+  for (const auto& de : std::filesystem::directory_iterator(dir, ec)) {
+    const std::string name = de.path().filename().string();
+    if (name.starts_with("snapshot-") && name.ends_with(".dat.tmp"))
+      std::filesystem::remove(de.path(), ec);
+  }
+}
+
 }  // namespace
 
 std::optional<std::string> recover(const std::string& dir, store::store& into,
@@ -112,12 +131,18 @@ std::optional<std::string> recover(const std::string& dir, store::store& into,
   if (const auto ec = list_data_dir(dir, listing))
     return "cannot list data dir " + dir + ": " + ec.message();
 
+  remove_temporary_snapshots(dir);
   std::uint64_t first_segment = 0;
   for (auto it = listing.snapshots.rbegin(); it != listing.snapshots.rend(); ++it) {
     if (load_snapshot(snapshot_path(dir, *it), into, report, first_segment)) {
       report.snapshot_seq = *it;
       break;
     }
+    // A snapshot is renamed into place only once complete and synced: a bad
+    // one is damage, and the log it replaced may be gone already.
+    if (!opts.skip_corrupt)
+      return "snapshot " + snapshot_path(dir, *it) +
+             " is damaged (start with --wal-recovery=skip-corrupt to fall back to older data)";
     ++report.incomplete_snapshots;
   }
 

@@ -25,7 +25,9 @@ asio::awaitable<void> run_stream(asio::ip::tcp::socket& socket, read_buffer& buf
       const consume_result r = handler.on_bytes(buf.data(), out);
       buf.consume(r.consumed);
       need = r.need;
-      const bool keep_open = !r.settle || co_await handler.settle(out);
+      // (No co_await inside || or &&: GCC 12 miscompiles it.)
+      bool keep_open = true;
+      if (r.settle) keep_open = co_await handler.settle(out);
       if (!out.empty()) {
         auto [ec, n] = co_await asio::async_write(socket, asio::buffer(out), token);
         if (ec) co_return;

@@ -95,12 +95,14 @@ void durable_log::request_sync() {
   asio::post(helper_, [this, fd, lsn, ex = ex_] {
     // Helper thread: touches nothing but the descriptor.
     const int err = ::fdatasync(fd) == 0 ? 0 : errno;
-    asio::post(ex, [this, lsn, err] { on_synced(lsn, err); });
+    asio::post(ex, [this, lsn, err] {
+      sync_in_flight_ = false;
+      on_synced(lsn, err);
+    });
   });
 }
 
 void durable_log::on_synced(std::uint64_t lsn, int err) {
-  sync_in_flight_ = false;
   if (err != 0) {
     // After a failed fsync the kernel may have dropped the dirty pages:
     // nothing after the last good sync can be trusted to be on disk.
@@ -112,6 +114,7 @@ void durable_log::on_synced(std::uint64_t lsn, int err) {
   }
   if (lsn > synced_) synced_ = lsn;
   notify();
+  if (sync_in_flight_) return;
   if (sync_again_ || (mode_ == config::fsync_mode::always && written_ > synced_)) {
     sync_again_ = false;
     request_sync();
@@ -120,16 +123,15 @@ void durable_log::on_synced(std::uint64_t lsn, int err) {
 
 std::uint64_t durable_log::roll() {
   flush();
+  // Unwritten records are framed for the current segment: never roll past them.
+  if (failed()) return 0;
   const int old = segment_.release();
   const std::uint64_t lsn = written_;
   // FIFO helper: any sync already posted for `old` runs before this close.
   asio::post(helper_, [this, old, lsn, ex = ex_] {
     const int err = ::fdatasync(old) == 0 ? 0 : errno;
     ::close(old);
-    asio::post(ex, [this, lsn, err] {
-      if (err == 0 && lsn > synced_) synced_ = lsn;
-      notify();
-    });
+    asio::post(ex, [this, lsn, err] { on_synced(lsn, err); });
   });
   const std::uint64_t seq = segment_seq_ + 1;
   if (const auto err = open(seq); !err.empty()) {

@@ -2,6 +2,8 @@
 
 #include <chrono>
 
+#include "dkv/common/bytes.hpp"
+
 namespace dkv::node {
 namespace {
 
@@ -47,6 +49,24 @@ write_result engine::del(std::string_view key) {
   if (r.lsn) store_.remove(key, v);
   else r.existed = false;
   return r;
+}
+
+std::uint64_t engine::apply_remote(const wal::entry& e) {
+  const store::version v{e.hlc, e.node};
+  const std::uint64_t lsn = append(e.kind, e.key, e.value, v);
+  if (!lsn) return 0;
+  clock_.observe(v);
+  if (e.kind == wal::op::put) store_.put(e.key, e.value, v);
+  else if (e.kind == wal::op::del) store_.remove(e.key, v);
+  return lsn;
+}
+
+std::uint64_t engine::drop_partition(std::uint32_t p) {
+  char key[4];
+  common::store_u32_be(key, p);
+  const std::uint64_t lsn = append(wal::op::drop, {key, 4}, {}, store::version{});
+  if (lsn) store_.drop_partition(p);
+  return lsn;
 }
 
 write_result engine::import_seed(std::string_view key, std::string_view value) {

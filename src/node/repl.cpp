@@ -197,7 +197,13 @@ asio::awaitable<void> repl::query(std::string_view addr_text, std::string_view k
 }
 
 asio::awaitable<bool> repl::acknowledged(std::uint64_t lsn) {
-  if (lsn != 0 && co_await ctx_.eng.log().async_wait(lsn)) co_return true;
+  // Not `lsn != 0 && co_await ...`: GCC 12 leaves a co_await inside a
+  // short-circuit operand out of the coroutine's resume table, and the
+  // resumption traps (SIGILL).
+  if (lsn != 0) {
+    const bool durable = co_await ctx_.eng.log().async_wait(lsn);
+    if (durable) co_return true;
+  }
   say("error: " + ctx_.eng.write_failure());
   co_return false;
 }

@@ -61,6 +61,11 @@ asio::awaitable<void> snapshotter::take() {
   ctx_.snapshots.in_progress = true;
   auto& log = ctx_.eng.log();
   const std::uint64_t seq = log.roll();
+  if (seq == 0) {
+    ctx_.snapshots.in_progress = false;
+    ctx_.snapshots.last_error = "WAL failed: " + log.failure();
+    co_return;
+  }
   log.reset_since();
   const std::string& dir = ctx_.me.data_dir;
 

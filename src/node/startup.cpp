@@ -64,7 +64,7 @@ void import_seeds(const config::node_config& cfg, context& ctx, disk::node_state
 
 }  // namespace
 
-void open_data_dir(const config::node_config& cfg, context& ctx) {
+disk::node_state open_data_dir(const config::node_config& cfg, context& ctx) {
   std::error_code fec;
   std::filesystem::create_directories(cfg.data_dir, fec);
   if (fec) refuse("cannot create data dir " + cfg.data_dir + ": " + fec.message());
@@ -100,6 +100,7 @@ void open_data_dir(const config::node_config& cfg, context& ctx) {
   import_seeds(cfg, ctx, state);
   if (auto err = ctx.eng.log().sync_now(); !err.empty()) refuse(err);
   if (auto err = disk::save_node_state(cfg.data_dir, state)) refuse(*err);
+  return state;
 }
 
 }  // namespace dkv::node

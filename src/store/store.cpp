@@ -48,6 +48,11 @@ apply_result store::write(std::string_view key, std::string_view value, const ve
   return apply_result::applied;
 }
 
+void store::drop_partition(std::uint32_t p) {
+  for (const entry& e : partitions_[p]) account(e, -1);
+  partitions_[p].clear();
+}
+
 std::size_t store::purge_tombstones(std::uint64_t hlc_before) {
   std::size_t purged = 0;
   for (auto& part : partitions_) {

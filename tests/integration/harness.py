@@ -5,11 +5,14 @@ Everything here talks to 127.0.0.1 only. Binaries come from $DKV_BIN
 
 - start_node(**flags) launches kv-node in a fresh temp dir and waits for its
   `READY host:port` line; NodeTestCase.start_node does the same and registers
-  the cleanup.
+  the cleanup. start_node(workdir=d) runs it in an existing dir instead, so a
+  node restarted on the same workdir finds its data dir (d/data) again;
+  run_node_once(d) runs one that is expected to refuse to start.
 - BinaryClient speaks the binary frames of protocol/PROTOCOL.md.
 - RespClient sends raw bytes and reads RESP2 replies back as raw bytes.
 """
 
+import contextlib
 import os
 import queue
 import re
@@ -83,9 +86,9 @@ def flag_args(flags):
 class Node:
     """A running kv-node. stdout lines are read by a thread into a queue."""
 
-    def __init__(self, proc, tmp, node_id):
+    def __init__(self, proc, workdir, node_id, tmp=None):
         self.proc, self.pid, self.stdin = proc, proc.pid, proc.stdin
-        self.tmp, self.dir, self.id = tmp, tmp.name, node_id
+        self.tmp, self.dir, self.id = tmp, workdir, node_id  # tmp: removed by close()
         self.host, self.port, self._marker = None, None, 0
         self.lines = queue.Queue()
         self._reader = threading.Thread(target=self._read_stdout, daemon=True)
@@ -175,6 +178,10 @@ class Node:
         """Exit code, or raises subprocess.TimeoutExpired."""
         return self.proc.wait(timeout=timeout)
 
+    def kill(self):
+        """kill -9, and wait for the process to be gone."""
+        return self.stop(signal.SIGKILL)
+
     def stop(self, sig=signal.SIGTERM, timeout=WAIT):
         """Signals the node, waits; kills it if it does not exit in time."""
         self.send_signal(sig)
@@ -186,7 +193,7 @@ class Node:
             raise
 
     def close(self):
-        """Cleanup: stop the process, close pipes, remove the temp dir."""
+        """Cleanup: stop the process, close pipes, remove its own temp dir."""
         try:
             self.stop(timeout=5)
         except subprocess.TimeoutExpired:
@@ -198,37 +205,57 @@ class Node:
                 except OSError:
                     pass  # a REPL pipe the node no longer reads
             self._reader.join(timeout=WAIT)
-            self.tmp.cleanup()
+            if self.tmp:
+                self.tmp.cleanup()
 
 
-def start_node(node_id="n1", stdin=subprocess.DEVNULL, env=None, close_stdin=False, **flags):
-    """Launches kv-node with --id, --peer-addr, --port 0, --data-dir and
-    --log-dir in a fresh temp dir (also its cwd). Keyword flags become
-    options (max_frame=1024 -> --max-frame 1024; a None value drops a
-    default flag). stdin: DEVNULL (default), PIPE (for the REPL), or a file.
-    close_stdin=True starts it with fd 0 closed (sh -c 'exec ... <&-')."""
-    tmp = tempfile.TemporaryDirectory(prefix="dkv-it-")
+def node_command(workdir, node_id, flags):
+    """kv-node with --id, --peer-addr, --port 0, and --data-dir, --log-dir in
+    workdir; keyword flags become options (max_frame=1024 -> --max-frame 1024;
+    a None value drops a default flag)."""
     flags = dict(dict(id=node_id, peer_addr=HOST + ":7", port=0,
-                      data_dir=os.path.join(tmp.name, "data"),
-                      log_dir=os.path.join(tmp.name, "logs")), **flags)
-    cmd = [KV_NODE] + flag_args(flags)
+                      data_dir=os.path.join(workdir, "data"),
+                      log_dir=os.path.join(workdir, "logs")), **flags)
+    return [KV_NODE] + flag_args(flags)
+
+
+def start_node(node_id="n1", stdin=subprocess.DEVNULL, env=None, close_stdin=False,
+               workdir=None, **flags):
+    """Launches kv-node (see node_command) in workdir, or a fresh temp dir
+    that close() removes, with that dir as its cwd, and waits for READY.
+    stdin: DEVNULL (default), PIPE (for the REPL), or a file.
+    close_stdin=True starts it with fd 0 closed (sh -c 'exec ... <&-')."""
+    tmp = None
+    if workdir is None:
+        tmp = tempfile.TemporaryDirectory(prefix="dkv-it-")
+        workdir = tmp.name
+    cmd = node_command(workdir, node_id, flags)
     if close_stdin:
         cmd = ["sh", "-c", 'exec "$@" <&-', "sh"] + cmd
         stdin = subprocess.DEVNULL
     try:
-        with open(os.path.join(tmp.name, "stderr.txt"), "wb") as err:
-            proc = subprocess.Popen(cmd, cwd=tmp.name, stdin=stdin, stdout=subprocess.PIPE,
+        with open(os.path.join(workdir, "stderr.txt"), "wb") as err:
+            proc = subprocess.Popen(cmd, cwd=workdir, stdin=stdin, stdout=subprocess.PIPE,
                                     stderr=err, env=clean_env(env))
     except BaseException:
-        tmp.cleanup()
+        if tmp:
+            tmp.cleanup()
         raise
-    node = Node(proc, tmp, node_id)
+    node = Node(proc, workdir, node_id, tmp)
     try:
         node.wait_ready()
     except BaseException:
         node.close()
         raise
     return node
+
+
+def run_node_once(workdir, node_id="n1", timeout=WAIT, **flags):
+    """Runs kv-node (see node_command) in workdir when it is expected to
+    refuse to start: returns the CompletedProcess (stdout, stderr bytes).
+    A node that starts after all is killed when timeout passes
+    (subprocess.TimeoutExpired)."""
+    return run(node_command(workdir, node_id, flags), timeout=timeout, cwd=workdir)
 
 
 class NodeTestCase(unittest.TestCase):
@@ -248,6 +275,23 @@ class NodeTestCase(unittest.TestCase):
         c = RespClient(node.port)
         self.addCleanup(c.close)
         return c
+
+    def info(self, node):
+        """INFO over a fresh RESP connection, as a dict of str."""
+        with contextlib.closing(RespClient(node.port)) as c:
+            return c.info()
+
+    def assert_values(self, node, expected, batch=500):
+        """Checks with MGET that every key of `expected` ({key: value, or
+        None for absent}) holds its value."""
+        with contextlib.closing(BinaryClient(node.port)) as c:
+            keys = list(expected)
+            for i in range(0, len(keys), batch):
+                part = keys[i:i + batch]
+                got = c.mget(part).mget_values()
+                wrong = [(k, expected[k], v) for k, v in zip(part, got) if v != expected[k]]
+                self.assertEqual(wrong[:5], [], "%d of %d keys wrong (key, expected, got)"
+                                 % (len(wrong), len(part)))
 
     def tempdir(self):
         tmp = tempfile.TemporaryDirectory(prefix="dkv-it-")
@@ -280,8 +324,16 @@ class Conn:
         self.buf += chunk
 
     def read_exact(self, n):
-        while len(self.buf) < n:
-            self._fill()
+        if len(self.buf) < n:
+            chunks, have = [self.buf], len(self.buf)
+            while have < n:  # joined once: appending chunk by chunk is quadratic
+                chunk = self.sock.recv(max(1 << 20, n - have))
+                if not chunk:
+                    self.buf = b"".join(chunks)
+                    raise ConnectionError("connection closed by the node")
+                chunks.append(chunk)
+                have += len(chunk)
+            self.buf = b"".join(chunks)
         data, self.buf = self.buf[:n], self.buf[n:]
         return data
 
@@ -311,6 +363,7 @@ MAGIC, VERSION, FLAG_REPLY = 0xDB, 0x01, 0x01
 HELLO, PING, GET, PUT, DEL, MGET, STATS = range(1, 8)
 OK, NOT_FOUND = 0x00, 0x01
 MALFORMED, UNKNOWN_OPCODE, TOO_LARGE, BAD_VERSION, BAD_MAGIC, NOT_ALLOWED = range(0x10, 0x16)
+UNAVAILABLE, INTERNAL, IO_ERROR = range(0x20, 0x23)
 
 HEADER = struct.Struct(">BBBBII")
 
@@ -372,13 +425,18 @@ class Reply:
         return v
 
     def mget_values(self):
-        (count,), rest = struct.unpack(">I", self.rest[:4]), self.rest[4:]
-        values = []
-        for _ in range(count):
-            present, rest = rest[0], rest[1:]
-            value, rest = take_bytes(rest) if present else (None, rest)
-            values.append(value)
-        assert rest == b"", "trailing bytes in MGET reply"
+        data = self.rest
+        (count,), pos, values = struct.unpack_from(">I", data), 4, []
+        for _ in range(count):  # by offset: slicing off the front would be quadratic
+            present, pos = data[pos], pos + 1
+            if not present:
+                values.append(None)
+                continue
+            (n,), pos = struct.unpack_from(">I", data, pos), pos + 4
+            assert pos + n <= len(data), "bytes field runs past the body"
+            values.append(data[pos:pos + n])
+            pos += n
+        assert pos == len(data), "trailing bytes in MGET reply"
         return values
 
     def __repr__(self):
@@ -423,6 +481,20 @@ class BinaryClient(Conn):
     def stats(self):
         return self.request(STATS).value.decode()
 
+    def pipeline(self, requests, window=256):
+        """Sends [(opcode, body)] with up to `window` requests in flight;
+        returns their replies in order."""
+        replies, sent = [], 0
+        while len(replies) < len(requests):
+            batch = requests[sent:sent + window - (sent - len(replies))]
+            self.send(b"".join(frame(op, body, rid=sent + i + 1)
+                               for i, (op, body) in enumerate(batch)))
+            sent += len(batch)
+            r = self.read_reply()
+            assert r.rid == len(replies) + 1, "reply out of order: %r" % r
+            replies.append(r)
+        return replies
+
 
 # -- RESP2
 
@@ -461,3 +533,8 @@ class RespClient(Conn):
     def inline(self, line):
         self.send(line.encode() + b"\r\n" if isinstance(line, str) else line)
         return self.read_reply()
+
+    def info(self):
+        """INFO as a dict of str (the `key:value` lines)."""
+        body = self.cmd("INFO").split(b"\r\n", 1)[1].decode()
+        return dict(line.split(":", 1) for line in body.splitlines() if ":" in line)

@@ -146,3 +146,14 @@ BOOST_AUTO_TEST_CASE(payload_bytes_follow_overwrites) {
   s.remove("k2", version{4, 1});
   BOOST_TEST(s.payload_bytes() == 2u);
 }
+
+BOOST_AUTO_TEST_CASE(drop_partition_forgets_only_that_partition) {
+  dkv::store::store s;
+  for (int i = 0; i < 200; ++i) s.put("key" + std::to_string(i), "v", version{1, 1});
+  const auto p = dkv::common::partition_of("key7");
+  const auto in_p = s.partition(p).size();
+  s.drop_partition(p);
+  BOOST_TEST(s.partition(p).empty());
+  BOOST_TEST(!s.get("key7").has_value());
+  BOOST_TEST(s.live_keys() == 200u - in_p);
+}

@@ -15,6 +15,8 @@ namespace dkv::disk {
 struct member_record {
   std::string id;
   std::string address;
+  std::uint8_t state = 1;  // cluster::member_state value
+  std::uint64_t version = 0;
 };
 
 struct node_state {

@@ -4,7 +4,8 @@
 // last-writer-wins into a store. A torn tail of the last segment is
 // truncated; corruption anywhere else stops recovery with a message naming
 // the file and offset, unless skip_corrupt is set (then the damaged block
-// is skipped and counted).
+// is skipped and counted); so does a damaged snapshot. Leftover temporary
+// snapshot files of a crash are removed.
 
 #include <cstdint>
 #include <optional>
@@ -26,7 +27,7 @@ struct recovery_report {
   std::uint64_t bytes_replayed = 0;        // WAL bytes not covered by the snapshot
   std::uint64_t torn_bytes_truncated = 0;
   std::uint64_t corrupt_regions_skipped = 0;
-  std::uint64_t incomplete_snapshots = 0;  // ignored (no trailer or damaged)
+  std::uint64_t incomplete_snapshots = 0;  // damaged, skipped (skip_corrupt only)
   std::uint64_t next_seq = 1;              // first free segment/snapshot sequence
   std::uint64_t max_hlc = 0;               // largest version seen (for the clock)
 };

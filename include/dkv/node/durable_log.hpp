@@ -51,7 +51,8 @@ class durable_log {
   // first: the write's fate is then unknown and must not be acknowledged.
   boost::asio::awaitable<bool> async_wait(std::uint64_t lsn);
 
-  // Starts a new segment now (for a snapshot) and returns its sequence.
+  // Starts a new segment now (for a snapshot) and returns its sequence, or
+  // 0 when the log has failed (it does not roll then).
   std::uint64_t roll();
   std::uint64_t segment_seq() const noexcept { return segment_seq_; }
   // WAL bytes and segments a snapshot would retire: counted since the last

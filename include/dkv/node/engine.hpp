@@ -42,6 +42,12 @@ class engine {
   write_result del(std::string_view key);
   const std::string& write_failure() const noexcept { return log_.failure(); }
 
+  // An entry from another node (migration), with its own version: applied
+  // if newer (last-writer-wins) and logged either way. Returns its lsn.
+  std::uint64_t apply_remote(const wal::entry& e);
+  // Forgets partition `p` after its new owner confirmed it; logged.
+  std::uint64_t drop_partition(std::uint32_t p);
+
   // Seed data: the lowest version, so any real write or delete wins.
   write_result import_seed(std::string_view key, std::string_view value);
   // Moves the clock past versions recovered from disk.

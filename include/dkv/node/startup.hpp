@@ -6,11 +6,13 @@
 #include <string>
 
 #include "dkv/config/node_config.hpp"
+#include "dkv/disk/node_state.hpp"
 #include "dkv/node/context.hpp"
 
 namespace dkv::node {
 
-// Throws std::runtime_error with a clear message when the node must not start.
-void open_data_dir(const config::node_config& cfg, context& ctx);
+// Returns the node state (node.json) as saved. Throws std::runtime_error
+// with a clear message when the node must not start.
+disk::node_state open_data_dir(const config::node_config& cfg, context& ctx);
 
 }  // namespace dkv::node

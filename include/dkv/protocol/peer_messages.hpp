@@ -3,7 +3,12 @@
 // A connection becomes a peer connection with a HELLO carrying a node id
 // and the right cluster name; these opcodes are refused (NOT_ALLOWED) on
 // any other connection. Pure codecs: decoders return views into the body.
+// A decoder returns nullopt when the body is not exactly its layout
+// (truncated, trailing bytes, a count the body cannot hold, checked before
+// anything is reserved, or a partition >= common::partition_count); the
+// node answers MALFORMED.
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -38,7 +43,7 @@ void encode_join(std::string& out, std::uint32_t rid, std::string_view id,
 
 struct migrate_batch {
   std::uint32_t partition = 0;
-  std::vector<std::string_view> entries;  // each a WAL entry payload
+  std::vector<std::string_view> entries;  // each a WAL entry payload, not checked here
 };
 std::optional<migrate_batch> decode_migrate(std::string_view body);
 // Begins a MIGRATE frame; append entries with put_migrate_entry, then

@@ -59,6 +59,9 @@ class store {
   apply_result put(std::string_view key, std::string_view value, const version& v);
   apply_result remove(std::string_view key, const version& v);
 
+  // Removes every entry of partition `p` (handed off to another node).
+  void drop_partition(std::uint32_t p);
+
   // Drops tombstones with a version hlc below `hlc_before`; returns how many.
   std::size_t purge_tombstones(std::uint64_t hlc_before);
 

@@ -1,0 +1,143 @@
+#pragma once
+// The node's view of its cluster (DESIGN §5-7): membership (versioned
+// records, ring epoch), the partition ring computed from it, one pooled
+// link per peer, failure detection by heartbeats, gossip, and the
+// bookkeeping of partitions moving in and out. Routing asks it where a key
+// lives; the handoff worker (handoff.hpp) moves partitions.
+//
+// All state lives on the node's thread. Coroutines re-read it after every
+// co_await (the ring may have changed) and never hold references into it.
+
+#include <chrono>
+#include <functional>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/system/result.hpp>
+
+#include "dkv/client/link.hpp"
+#include "dkv/cluster/membership.hpp"
+#include "dkv/config/node_config.hpp"
+#include "dkv/disk/node_state.hpp"
+#include "dkv/node/context.hpp"
+#include "dkv/ring/ring.hpp"
+
+namespace dkv::node {
+
+// Where a key's requests go.
+struct route {
+  enum class kind { local, remote, unavailable } where = kind::local;
+  std::string node;  // remote: the owner; unavailable: the owner that is down
+};
+
+struct migration_counters {
+  std::uint64_t partitions_sent = 0;
+  std::uint64_t keys_sent = 0;
+  std::uint64_t bytes_sent = 0;
+  std::uint64_t partitions_received = 0;
+  std::uint64_t keys_received = 0;
+  std::uint64_t digest_mismatches = 0;
+};
+
+class cluster_manager {
+ public:
+  static constexpr auto call_timeout = std::chrono::seconds(5);
+  static constexpr auto down_after = std::chrono::seconds(3);
+
+  cluster_manager(boost::asio::any_io_executor ex, context& ctx, disk::node_state state);
+
+  // Starts gossip and heartbeats; rejoins the persisted membership, or
+  // joins through `join_addr` (retrying with backoff) when there is none.
+  void start(const std::optional<config::host_port>& join_addr);
+  void stop();
+
+  // ---- routing -----------------------------------------------------------
+  route route_key(std::string_view key) const;
+  bool owns(std::uint32_t partition) const noexcept;
+  // The node a partition is still arriving from (reads that miss ask it),
+  // or nullptr.
+  const std::string* incoming_from(std::uint32_t partition) const;
+  // Sends a request to a member over its link. `build` appends the frame
+  // for the given request id.
+  // Fails with connection_refused when the node is not a member.
+  boost::asio::awaitable<boost::system::result<client::reply>> call(
+      const std::string& node, const std::function<void(std::string&, std::uint32_t)>& build);
+
+  // ---- membership changes ------------------------------------------------
+  // Joins the cluster of the node at `addr`; error text or empty.
+  boost::asio::awaitable<std::string> join(config::host_port addr);
+  // Hands every partition off and leaves; `progress` gets one line at a
+  // time. Error text or empty.
+  boost::asio::awaitable<std::string> leave(std::function<void(const std::string&)> progress);
+  // Removes a dead member for good; error text or empty.
+  std::string forget(std::string_view id);
+  bool leaving() const noexcept { return leaving_; }
+  bool in_cluster() const noexcept { return members_.owners().size() > 1 || peers() > 0; }
+
+  // ---- peer requests (binary_handler, peer connections) ------------------
+  // Merges a gossiped membership; returns ours, encoded.
+  std::string on_gossip(const dkv::cluster::membership& theirs);
+  std::string on_join(std::string_view id, std::string_view address);
+  // Accounts an entry received for `partition` from `peer`.
+  void on_migrated(std::string_view peer, std::uint32_t partition, std::string_view key,
+                   std::uint64_t hlc, std::uint32_t node);
+  // Checks a finished partition against what arrived; true when it matches.
+  bool on_migrate_done(std::string_view peer, std::uint32_t partition, std::uint64_t count,
+                       std::uint64_t digest);
+
+  // ---- for the handoff worker and the REPL -------------------------------
+  const dkv::cluster::membership& members() const noexcept { return members_; }
+  const ring::ring& current_ring() const noexcept { return ring_; }
+  std::uint64_t epoch() const noexcept { return members_.epoch(); }
+  bool is_down(std::string_view id) const;
+  std::set<std::uint32_t>& outgoing() noexcept { return outgoing_; }
+  const std::map<std::uint32_t, std::string>& incoming() const noexcept { return incoming_; }
+  migration_counters& counters() noexcept { return counters_; }
+  // Wakes the handoff worker (set by it).
+  void set_handoff_wakeup(boost::asio::steady_timer* t) noexcept { handoff_wakeup_ = t; }
+  std::size_t peers() const noexcept;
+
+  std::string peers_text() const;
+  std::string ring_text() const;
+  std::string info_text() const;  // "# Cluster" section of INFO
+
+ private:
+  void apply_membership();
+  void save_state();
+  void broadcast();
+  client::link& link_to(const dkv::cluster::member& m);
+  boost::asio::awaitable<void> run_gossip();
+  boost::asio::awaitable<void> run_heartbeats();
+  boost::asio::awaitable<void> run_join(config::host_port addr);
+  boost::asio::awaitable<void> exchange(std::string node);
+
+  boost::asio::any_io_executor ex_;
+  context& ctx_;
+  disk::node_state state_;
+  dkv::cluster::membership members_;
+  ring::ring ring_;
+  std::map<std::string, std::shared_ptr<client::link>, std::less<>> links_;
+  std::map<std::uint32_t, std::string> incoming_;  // partition -> node it arrives from
+  std::set<std::uint32_t> outgoing_;               // partitions to hand off
+  struct received {
+    std::uint64_t count = 0;
+    std::uint64_t digest = 0;
+  };
+  std::map<std::pair<std::string, std::uint32_t>, received> received_;
+  migration_counters counters_;
+  boost::asio::steady_timer* handoff_wakeup_ = nullptr;
+  boost::asio::steady_timer timer_;
+  bool stopped_ = false;
+  bool leaving_ = false;
+};
+
+}  // namespace dkv::node

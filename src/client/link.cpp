@@ -1,0 +1,155 @@
+#include "dkv/client/link.hpp"
+
+#include <algorithm>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+
+#include "dkv/log/log.hpp"
+#include "dkv/net/read_buffer.hpp"
+#include "dkv/net/spawn.hpp"
+#include "dkv/protocol/messages.hpp"
+
+namespace dkv::client {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+using boost::system::error_code;
+
+namespace {
+constexpr auto token = asio::as_tuple(asio::use_awaitable);
+constexpr std::chrono::milliseconds max_backoff{2000};
+}  // namespace
+
+link::link(asio::any_io_executor ex, config::host_port addr, std::string hello_frame)
+    : ex_(ex),
+      addr_(std::move(addr)),
+      hello_(std::move(hello_frame)),
+      socket_(ex),
+      write_signal_(ex, asio::steady_timer::time_point::max()) {}
+
+std::uint32_t link::next_rid() noexcept {
+  if (++next_rid_ == 0) ++next_rid_;
+  return next_rid_;
+}
+
+void link::set_address(config::host_port addr) {
+  if (addr == addr_) return;
+  addr_ = std::move(addr);
+  close();
+}
+
+asio::awaitable<boost::system::result<reply>> link::call(std::uint32_t rid, std::string frame,
+                                                        std::chrono::milliseconds timeout) {
+  if (state_ == state::idle) {
+    if (clock::now() < retry_at_) co_return error_code(asio::error::connection_refused);
+    state_ = state::connecting;
+    asio::co_spawn(ex_, [self = shared_from_this()] { return self->run(); },
+                   net::log_exception{"peer link"});
+  }
+  asio::steady_timer timer(ex_, timeout);
+  boost::system::result<reply> slot = error_code(asio::error::timed_out);
+  pending_[rid] = waiter{&timer, &slot};
+  out_ += frame;
+  write_signal_.cancel();
+  co_await timer.async_wait(token);
+  pending_.erase(rid);  // still there on timeout
+  co_return slot;
+}
+
+void link::close() {
+  error_code ignored;
+  socket_.close(ignored);
+  fail_all(asio::error::operation_aborted);
+}
+
+void link::fail_all(error_code ec) {
+  for (auto& [rid, w] : pending_) {
+    *w.slot = ec;
+    w.timer->cancel();
+  }
+  pending_.clear();
+  out_.clear();
+}
+
+asio::awaitable<void> link::run() {
+  using namespace asio::experimental::awaitable_operators;
+  auto self = shared_from_this();
+  tcp::resolver resolver(ex_);
+  auto [rec, endpoints] = co_await resolver.async_resolve(addr_.host, std::to_string(addr_.port), token);
+  error_code ec = rec;
+  if (!ec) {
+    socket_ = tcp::socket(ex_);
+    auto [cec, ep] = co_await asio::async_connect(socket_, endpoints, token);
+    ec = cec;
+  }
+  if (!ec) {
+    socket_.set_option(tcp::no_delay(true), ec);
+    state_ = state::up;
+    last_heard_ = clock::now();
+    backoff_ = std::chrono::milliseconds(100);
+    out_.insert(0, hello_);
+    last_error_.clear();
+    co_await (run_reader() || run_writer());
+    ec = asio::error::connection_reset;
+  }
+  if (last_error_.empty()) last_error_ = ec.message();
+  error_code ignored;
+  socket_.close(ignored);
+  state_ = state::idle;
+  retry_at_ = clock::now() + backoff_;
+  backoff_ = std::min(backoff_ * 2, max_backoff);
+  fail_all(ec);
+}
+
+asio::awaitable<void> link::run_writer() {
+  std::string sending;
+  for (;;) {
+    if (out_.empty()) {
+      co_await write_signal_.async_wait(token);
+      continue;
+    }
+    sending.swap(out_);
+    auto [ec, n] = co_await asio::async_write(socket_, asio::buffer(sending), token);
+    if (ec) co_return;
+    sending.clear();
+  }
+}
+
+asio::awaitable<void> link::run_reader() {
+  net::read_buffer buf;
+  for (;;) {
+    auto space = buf.prepare(16 * 1024);
+    auto [ec, n] = co_await socket_.async_read_some(asio::buffer(space.data(), space.size()), token);
+    if (ec) co_return;
+    buf.commit(n);
+    last_heard_ = clock::now();
+    for (;;) {
+      const auto f = protocol::parse_frame(buf.data(), protocol::default_max_frame);
+      if (f.state == protocol::parse_state::need_more) break;
+      if (f.state == protocol::parse_state::bad) {
+        last_error_ = "bad frame from peer: " + std::string(f.why);
+        co_return;
+      }
+      if (f.header.request_id == 0) {  // the HELLO reply
+        const auto r = protocol::decode_reply(f.body);
+        if (!r || protocol::is_error(r->code)) {
+          last_error_ = "handshake refused: " + std::string(r ? r->message : "malformed reply");
+          log::warn() << "peer " << addr_.to_string() << ": " << last_error_;
+          co_return;
+        }
+      } else if (const auto it = pending_.find(f.header.request_id); it != pending_.end()) {
+        *it->second.slot = reply{f.header, std::string(f.body)};
+        it->second.timer->cancel();
+        pending_.erase(it);
+      }
+      buf.consume(f.consumed);
+    }
+  }
+}
+
+}  // namespace dkv::client

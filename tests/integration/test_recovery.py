@@ -1,0 +1,308 @@
+"""What a node makes of its data dir at start: torn WAL tails, corruption,
+seed files, the owner check and lock, and snapshots (protocol/WAL.md,
+DESIGN.md section 8). Files are damaged by hand between kill -9 and restart."""
+
+import glob
+import json
+import os
+import shutil
+import unittest
+
+from harness import DEL, OK, PUT, NodeTestCase, b, poll, run_node_once
+
+BLOCK = 32768
+HEADER = 7  # crc u32 | length u16 | type u8
+FULL, FIRST, LAST = 1, 2, 4
+
+
+def records(data):
+    """[(start, end, payload)] of the complete records at the front of a WAL
+    segment or snapshot (protocol/WAL.md section 2; CRCs are not checked)."""
+    out, pos, start, payload = [], 0, 0, b""
+    while pos + HEADER <= len(data):
+        left = BLOCK - pos % BLOCK
+        if left < HEADER:  # block trailer
+            pos += left
+            continue
+        length, kind = int.from_bytes(data[pos + 4:pos + 6], "big"), data[pos + 6]
+        if kind == 0 or pos + HEADER + length > len(data):
+            break
+        if kind in (FULL, FIRST):
+            start, payload = pos, b""
+        payload += data[pos + HEADER:pos + HEADER + length]
+        pos += HEADER + length
+        if kind in (FULL, LAST):
+            out.append((start, pos, payload))
+    return out
+
+
+def entry_key(payload):
+    """The key of an entry payload (op u8 | hlc u64 | node u32 | key bytes...)."""
+    n = int.from_bytes(payload[13:17], "big")
+    return payload[17:17 + n]
+
+
+def read(path):
+    with open(path, "rb") as f:
+        return f.read()
+
+
+def write(path, data):
+    with open(path, "wb") as f:
+        f.write(data)
+
+
+def numbered(data_dir, pattern):
+    """{seq: path} of wal-*.log / snapshot-*.dat files."""
+    paths = glob.glob(os.path.join(data_dir, pattern))
+    return {int(os.path.basename(p).split("-")[1].split(".")[0]): p for p in paths}
+
+
+class RecoveryTestCase(NodeTestCase):
+    def setUp(self):
+        self.workdir = self.tempdir()
+        self.data = os.path.join(self.workdir, "data")
+
+    def start(self, **flags):
+        return self.start_node(workdir=self.workdir, no_repl=True, **flags)
+
+    def refused(self, needles, **flags):
+        """Starts the node, expecting exit code 1 with all needles in stderr."""
+        r = run_node_once(self.workdir, no_repl=True, **flags)
+        err = r.stderr.decode()
+        self.assertEqual(r.returncode, 1, err)
+        for needle in needles:
+            self.assertIn(needle, err)
+        self.assertNotIn("READY", r.stdout.decode())
+        return err
+
+    def fill(self, node, values):
+        """PUTs {key: value} in order, pipelined; all must be acknowledged."""
+        replies = self.binary(node).pipeline([(PUT, b(k) + b(v)) for k, v in values.items()])
+        self.assertEqual([r.status for r in replies], [OK] * len(values))
+
+    def last_segment(self):
+        segments = numbered(self.data, "wal-*.log")
+        return segments[max(segments)]
+
+
+class TornTailTest(RecoveryTestCase):
+    def test_cut_last_segment_keeps_a_prefix(self):
+        node = self.start()
+        # Every fifth value spans blocks (FIRST, MIDDLE, LAST fragments).
+        values = {b"key-%03d" % i: (b"%03d:" % i) * (10000 if i % 5 == 0 else 120)
+                  for i in range(60)}
+        self.fill(node, values)
+        node.kill()
+        segment = self.last_segment()
+        data = read(segment)
+        recs = records(data)
+        self.assertEqual([entry_key(p) for _, _, p in recs], list(values), "record order")
+        self.assertEqual(recs[-1][1], len(data))
+        pristine = os.path.join(self.workdir, "pristine")
+        shutil.copytree(self.data, pristine)
+
+        big = recs[-5]  # the last multi-block record
+        self.assertGreater(big[1] - big[0], BLOCK)
+        cuts = sorted({len(data) - 1, len(data) - 7, len(data) - 100,
+                       big[0] + 3,                 # inside its first header
+                       (big[0] + big[1]) // 2,     # between its fragments
+                       big[1] - 1, big[1],         # one byte short of its end, its end
+                       recs[30][1] + 1, 0})
+        present = []
+        for cut in cuts:
+            with self.subTest(cut=cut):
+                shutil.rmtree(self.data)
+                shutil.copytree(pristine, self.data)
+                os.truncate(segment, cut)
+                expected = {k: (v if end <= cut else None)
+                            for (_, end, _), (k, v) in zip(recs, values.items())}
+                good_end = max([end for _, end, _ in recs if end <= cut], default=0)
+                for restart in range(2):  # the second start finds the truncated file
+                    node = self.start()
+                    self.assert_values(node, expected)
+                    self.assertEqual(os.path.getsize(segment), good_end)
+                    node.kill()
+                present.append(sum(v is not None for v in expected.values()))
+        self.assertEqual(present, sorted(present), "keys present not monotonic in the cut")
+        self.assertEqual((present[0], present[-1]), (0, len(values) - 1))
+
+    def test_zero_filled_tail_is_torn(self):
+        node = self.start()
+        values = {b"z%d" % i: b"v%d" % i for i in range(10)}
+        self.fill(node, values)
+        node.kill()
+        segment = self.last_segment()
+        with open(segment, "ab") as f:
+            f.write(b"\0" * 40000)  # past the end of the block
+        node = self.start()
+        self.assert_values(node, values)
+        self.assertTrue(node.wait_log("truncated a torn WAL tail of 40000 bytes"))
+
+
+class CorruptionTest(RecoveryTestCase):
+    def setUp(self):
+        super().setUp()
+        node = self.start()
+        self.values = {b"c%04d" % i: (b"%04d" % i) * 256 for i in range(300)}  # ~10 blocks
+        self.fill(node, self.values)
+        node.kill()
+        self.segment = self.last_segment()
+        self.recs = records(read(self.segment))
+        self.assertEqual(len(self.recs), len(self.values))
+
+    def test_flipped_byte_refuses_start_unless_skip_corrupt(self):
+        start, end, _ = self.recs[5]
+        with open(self.segment, "r+b") as f:
+            f.seek(start + HEADER + 40)
+            byte = f.read(1)
+            f.seek(-1, os.SEEK_CUR)
+            f.write(bytes([byte[0] ^ 0x10]))
+        self.refused(["kv-node: WAL corruption in %s at offset %d: fragment checksum mismatch"
+                      % (self.segment, start), "--wal-recovery=skip-corrupt"])
+        self.assertIn("%s at offset %d" % (self.segment, start), self.node_log())
+
+        # skip-corrupt: every record with a fragment between the damage and
+        # the end of its block is lost, every other one is served.
+        node = self.start(wal_recovery="skip-corrupt")
+        next_block = (start // BLOCK + 1) * BLOCK
+        expected = {k: (None if start <= s < next_block else v)
+                    for (s, _, _), (k, v) in zip(self.recs, self.values.items())}
+        lost = sum(v is None for v in expected.values())
+        self.assertGreater(lost, 1)
+        self.assert_values(node, expected)
+        self.assertEqual(int(self.info(node)["keys"]), len(self.values) - lost)
+        self.assertTrue(node.wait_log("skipped 1 corrupt WAL regions"))
+
+    def test_torn_tail_in_an_earlier_segment_is_corruption(self):
+        node = self.start()  # a second, newer segment
+        node.kill()
+        os.truncate(self.segment, self.recs[-1][1] - 1)
+        self.refused([self.segment, "not the last one"])
+
+    def node_log(self):
+        logs = glob.glob(os.path.join(self.workdir, "logs", "n1", "*.log"))
+        return "".join(read(p).decode("utf-8", "replace") for p in logs)
+
+
+class SeedFileTest(RecoveryTestCase):
+    def write_seed(self, content, name="seed.json"):
+        os.makedirs(self.data, exist_ok=True)
+        path = os.path.join(self.data, name)
+        write(path, content.encode())
+        return path
+
+    def test_imported_once_at_the_lowest_version(self):
+        self.write_seed(json.dumps({"a": "1", "b": 2, "c": "x"}))
+        node = self.start()
+        self.assert_values(node, {b"a": b"1", b"b": b"2", b"c": b"x"})
+        resp = self.resp(node)
+        self.assertEqual(resp.cmd("SET", "a", "new"), b"+OK\r\n")
+        self.assertEqual(resp.cmd("DEL", "c"), b":1\r\n")
+        node.stop()
+
+        node = self.start()
+        self.assert_values(node, {b"a": b"new", b"b": b"2", b"c": None})
+        self.assertEqual(node.log_text().count("keys from seed file seed.json"), 1)
+        node.kill()
+
+        # A changed file is imported again, still below every real write.
+        self.write_seed(json.dumps({"a": "seed2", "c": "again", "d": True}))
+        node = self.start()
+        self.assert_values(node, {b"a": b"new", b"b": b"2", b"c": None, b"d": b"true"})
+
+    def test_malformed_seed_file_refuses_start(self):
+        for content in ['{"a": [1]}', '{"a": {"b": "c"}}', '{"a": "1",', '["a", "b"]']:
+            with self.subTest(content=content):
+                path = self.write_seed(content, name="bad.json")
+                self.refused([path])
+
+
+class OwnershipTest(RecoveryTestCase):
+    def test_data_dir_of_another_node(self):
+        node = self.start_node("node-x", workdir=self.workdir, no_repl=True)
+        self.fill(node, {b"k": b"v"})
+        node.stop()
+        r = run_node_once(self.workdir, "node-y", no_repl=True)
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertIn("'node-x'", r.stderr.decode())
+        self.assertIn("'node-y'", r.stderr.decode())
+        node = self.start_node("node-x", workdir=self.workdir, no_repl=True)
+        self.assert_values(node, {b"k": b"v"})
+
+    def test_data_dir_in_use(self):
+        node = self.start()
+        self.fill(node, {b"k": b"v"})
+        self.refused(["in use", self.data])
+        self.assertTrue(node.alive())
+        self.assert_values(node, {b"k": b"v"})
+
+
+class SnapshotTest(RecoveryTestCase):
+    def test_snapshot_retires_segments_and_recovers(self):
+        node = self.start(snapshot_min_bytes=4096)
+        expected = {b"s%05d" % i: b"first-%05d" % i for i in range(20000)}
+        self.fill(node, expected)
+        changes = [(PUT, b(b"s%05d" % i) + b(b"second-%05d" % i)) for i in range(0, 20000, 7)]
+        changes += [(DEL, b(b"s%05d" % i)) for i in range(3, 20000, 11)]
+        replies = self.binary(node).pipeline(changes)
+        self.assertEqual({r.status for r in replies}, {OK})
+        expected.update({b"s%05d" % i: b"second-%05d" % i for i in range(0, 20000, 7)})
+        expected.update({b"s%05d" % i: None for i in range(3, 20000, 11)})
+
+        def settled_snapshot():
+            """(info, segments, snapshots) once a snapshot is done and none
+            started while the dir was listed."""
+            before = self.info(node)
+            segments, snapshots = numbered(self.data, "wal-*.log"), numbered(self.data,
+                                                                             "snapshot-*.dat")
+            after = self.info(node)
+            done = int(after["snapshots_taken"]) >= 1 and after["snapshot_in_progress"] == "0"
+            same = before["snapshots_taken"] == after["snapshots_taken"]
+            return done and same and (after, segments, snapshots)
+
+        state = poll(settled_snapshot, timeout=10, interval=0.1)
+        self.assertTrue(state, "no snapshot: %r" % self.info(node))
+        info, segments, snapshots = state
+        seq = int(info["last_snapshot_seq"])
+        self.assertGreater(seq, 1)
+        self.assertEqual(list(snapshots), [seq], "older snapshots are deleted")
+        self.assertEqual([s for s in segments if s < seq], [], "older segments are deleted")
+        self.assertEqual(info["last_snapshot_error"], "")
+
+        # More writes after the snapshot, then a crash.
+        more = {b"s%05d" % i: b"third-%05d" % i for i in range(1, 20000, 13)}
+        more.update({b"late-%d" % i: b"late" for i in range(100)})
+        self.fill(node, more)
+        expected.update(more)
+        node.kill()
+        newest = max(numbered(self.data, "snapshot-*.dat"))  # seq, or a later one
+        node = self.start(snapshot_min_bytes=4096)
+        self.assert_values(node, expected)
+        live = sum(v is not None for v in expected.values())
+        self.assertEqual(int(self.info(node)["keys"]), live)
+        self.assertTrue(node.wait_log("(snapshot %d with " % newest))
+        node.kill()
+
+        # A newer snapshot without its trailer (cut at a record boundary,
+        # half its entries) is damage: a strict start refuses, naming it;
+        # with skip-corrupt the state comes from the complete snapshot and
+        # the WAL. A leftover .tmp from a crash is removed.
+        snapshots = numbered(self.data, "snapshot-*.dat")
+        data = read(snapshots[max(snapshots)])
+        recs = records(data)
+        self.assertEqual(recs[-1][1], len(data))
+        top = max(list(snapshots) + list(numbered(self.data, "wal-*.log")))
+        damaged = "snapshot-%020d.dat" % (top + 1)
+        leftover = os.path.join(self.data, "snapshot-%020d.dat.tmp" % (top + 2))
+        write(os.path.join(self.data, damaged), data[:recs[len(recs) // 2][1]])
+        write(leftover, data[:1000])
+        self.refused([damaged, "damaged", "skip-corrupt"], snapshot_min_bytes=4096)
+        node = self.start(snapshot_min_bytes=4096, wal_recovery="skip-corrupt")
+        self.assert_values(node, expected)
+        self.assertEqual(int(self.info(node)["keys"]), live)
+        self.assertTrue(node.wait_log("ignored 1 incomplete snapshots"))
+        self.assertFalse(os.path.exists(leftover))
+
+if __name__ == "__main__":
+    unittest.main()
