@@ -59,8 +59,12 @@ def ensure_packages(tools):
 
 def build(*targets):
     """Builds the targets optimized with scripts/build; returns the bin dir."""
-    subprocess.run([os.path.join(ROOT, "scripts", "build"), *targets], check=True,
-                   stdout=subprocess.DEVNULL)
+    done = subprocess.run([os.path.join(ROOT, "scripts", "build"), *targets],
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    if done.returncode != 0:
+        log(done.stdout[-6000:])
+        raise SystemExit(f"scripts/build {' '.join(targets)} failed "
+                         f"(exit status {done.returncode}); its output is above")
     return os.path.join(os.environ.get("DKV_BUILD_DIR", os.path.join(ROOT, "build")), "bin")
 
 

@@ -159,8 +159,8 @@ std::optional<membership> decode_membership(std::string_view body) {
     if (!ms.members_.empty() && !(std::string_view(ms.members_.back().id) < *id))
       return std::nullopt;
     if (*version > std::numeric_limits<std::uint64_t>::max() - ms.epoch_) return std::nullopt;
-    ms.members_.push_back(
-        member{std::string(*id), std::string(*address), static_cast<member_state>(*state), *version});
+    ms.members_.push_back(member{std::string(*id), std::string(*address),
+                                 static_cast<member_state>(*state), *version});
     ms.epoch_ += *version;
   }
   if (!r.at_end()) return std::nullopt;

@@ -1,15 +1,35 @@
 #include "dkv/node/binary_handler.hpp"
 
+#include "dkv/common/key_hash.hpp"
 #include "dkv/log/log.hpp"
 #include "dkv/protocol/messages.hpp"
+#include "dkv/protocol/peer_messages.hpp"
 
 namespace dkv::node {
 
 namespace proto = dkv::protocol;
+using proto::status;
+
+namespace {
+
+put_condition condition_of(std::uint8_t flags) {
+  if (flags & proto::flag::if_absent) return put_condition::if_absent;
+  if (flags & proto::flag::if_present) return put_condition::if_present;
+  return put_condition::always;
+}
+
+void reply_outcome(std::string& out, std::uint8_t op, std::uint32_t rid, const key_outcome& o) {
+  if (proto::is_error(o.code)) return proto::reply_error(out, op, rid, o.code, o.message);
+  if (op == static_cast<std::uint8_t>(proto::opcode::get) && o.code == status::ok)
+    return proto::reply_bytes(out, op, rid, o.value);
+  proto::reply_status(out, op, rid, o.code);
+}
+
+}  // namespace
 
 net::consume_result binary_handler::handle(std::string_view in, std::string& out) {
   net::consume_result r;
-  for (;;) {
+  while (!deferred()) {
     if (out.size() >= net::reply_budget) {
       r.more = true;
       return r;
@@ -29,32 +49,45 @@ net::consume_result binary_handler::handle(std::string_view in, std::string& out
     }
     ++ctx_.net.commands;
     r.consumed += f.consumed;
-    if (!dispatch(f.header.opcode, f.header.request_id, f.body, out)) {
+    // Only peers may set the routing flags.
+    const std::uint8_t flags = peer_.empty() ? f.header.flags & ~(proto::flag::forwarded |
+                                                                   proto::flag::local_only)
+                                             : f.header.flags;
+    if (!dispatch(f.header.opcode, flags, f.header.request_id, f.body, out)) {
       r.close = true;
       return r;
     }
   }
+  return r;
 }
 
-bool binary_handler::dispatch(std::uint8_t op, std::uint32_t rid, std::string_view body,
-                              std::string& out) {
+bool binary_handler::dispatch(std::uint8_t op, std::uint8_t flags, std::uint32_t rid,
+                              std::string_view body, std::string& out) {
   auto bad_body = [&](const proto::decode_error& e) {
     ++ctx_.net.protocol_errors;
     proto::reply_error(out, op, rid, e.code, e.why);
     return true;
   };
+  if (proto::is_peer_opcode(op)) {
+    if (peer_.empty())
+      return bad_body({status::not_allowed, "peer opcode on a client connection"});
+    dispatch_peer(op, rid, body, out);
+    return true;
+  }
   switch (static_cast<proto::opcode>(op)) {
     case proto::opcode::hello: {
       const auto req = proto::decode_hello(body);
       if (!req) return bad_body(req.error);
       if (req.value->version != proto::wire_version)
-        return bad_body({proto::status::bad_version, "unsupported protocol version"});
-      if (!req.value->node_id.empty() && req.value->cluster != ctx_.me.cluster) {
-        log::warn() << "refusing peer " << req.value->node_id << " of cluster '"
-                    << req.value->cluster << "'";
-        proto::reply_error(out, op, rid, proto::status::not_allowed,
-                           "node belongs to another cluster");
-        return false;
+        return bad_body({status::bad_version, "unsupported protocol version"});
+      if (!req.value->node_id.empty()) {
+        if (req.value->cluster != ctx_.me.cluster) {
+          log::warn() << "refusing peer " << req.value->node_id << " of cluster '"
+                      << req.value->cluster << "'";
+          proto::reply_error(out, op, rid, status::not_allowed, "node belongs to another cluster");
+          return false;
+        }
+        peer_ = std::string(req.value->node_id);
       }
       proto::reply_hello(out, rid, ctx_.me.id, ctx_.me.cluster);
       return true;
@@ -65,62 +98,136 @@ bool binary_handler::dispatch(std::uint8_t op, std::uint32_t rid, std::string_vi
       proto::reply_bytes(out, op, rid, req.value->payload);
       return true;
     }
-    case proto::opcode::get: {
-      const auto req = proto::decode_key(body, ctx_.lim.max_key);
-      if (!req) return bad_body(req.error);
-      const auto v = ctx_.eng.get(req.value->key);
-      if (v) proto::reply_bytes(out, op, rid, *v);
-      else proto::reply_status(out, op, rid, proto::status::not_found);
+    case proto::opcode::get:
+    case proto::opcode::put:
+    case proto::opcode::del:
+    case proto::opcode::mget:
+      return dispatch_keyed(op, flags, rid, body, out);
+    case proto::opcode::stats:
+      if (!body.empty()) return bad_body({status::malformed, "STATS takes no body"});
+      proto::reply_bytes(out, op, rid, info_text(ctx_));
+      return true;
+  }
+  return bad_body({status::unknown_opcode, "unknown opcode"});
+}
+
+bool binary_handler::dispatch_keyed(std::uint8_t op, std::uint8_t flags, std::uint32_t rid,
+                                    std::string_view body, std::string& out) {
+  auto bad_body = [&](const proto::decode_error& e) {
+    ++ctx_.net.protocol_errors;
+    proto::reply_error(out, op, rid, e.code, e.why);
+    return true;
+  };
+  const auto kind = static_cast<proto::opcode>(op);
+  std::vector<std::string_view> keys;
+  std::string_view value;
+  if (kind == proto::opcode::mget) {
+    auto req = proto::decode_mget(body, ctx_.lim.max_key);
+    if (!req) return bad_body(req.error);
+    keys = std::move(req.value->keys);
+  } else if (kind == proto::opcode::put) {
+    const auto req = proto::decode_put(body, ctx_.lim.max_key);
+    if (!req) return bad_body(req.error);
+    keys.push_back(req.value->key);
+    value = req.value->value;
+  } else {
+    const auto req = proto::decode_key(body, ctx_.lim.max_key);
+    if (!req) return bad_body(req.error);
+    keys.push_back(req.value->key);
+  }
+
+  // LOCAL_ONLY: the previous owner of a partition answers from what it has.
+  if (flags & proto::flag::local_only && kind == proto::opcode::get) {
+    if (const auto v = ctx_.eng.data().get(keys[0])) proto::reply_bytes(out, op, rid, *v);
+    else proto::reply_status(out, op, rid, status::not_found);
+    return true;
+  }
+  const bool write = kind == proto::opcode::put || kind == proto::opcode::del;
+  bool here = true;
+  for (const auto key : keys) {
+    const bool local = write ? router_.local_write(key) : router_.local_read(key);
+    if (!local && flags & proto::flag::forwarded && !router_.local_write(key)) {
+      proto::reply_error(out, op, rid, status::not_owner,
+                         "not the owner at epoch " + std::to_string(cluster_.epoch()));
       return true;
     }
-    case proto::opcode::put: {
-      const auto req = proto::decode_put(body, ctx_.lim.max_key);
-      if (!req) return bad_body(req.error);
-      const auto w = ctx_.eng.put(req.value->key, req.value->value);
-      if (!w.lsn) {
-        proto::reply_error(out, op, rid, proto::status::io_error, ctx_.eng.write_failure());
-        return true;
-      }
-      track(w.lsn);
-      proto::reply_status(out, op, rid, proto::status::ok);
+    here = here && local;
+  }
+  if (!here) {
+    deferred_ = {op, flags, rid, {keys.begin(), keys.end()}, std::string(value)};
+    defer();
+    return true;
+  }
+
+  auto& eng = ctx_.eng;
+  switch (kind) {
+    case proto::opcode::get:
+      if (const auto v = eng.get(keys[0])) proto::reply_bytes(out, op, rid, *v);
+      else proto::reply_status(out, op, rid, status::not_found);
       return true;
-    }
-    case proto::opcode::del: {
-      const auto req = proto::decode_key(body, ctx_.lim.max_key);
-      if (!req) return bad_body(req.error);
-      const auto w = ctx_.eng.del(req.value->key);
-      if (!w.lsn) {
-        proto::reply_error(out, op, rid, proto::status::io_error, ctx_.eng.write_failure());
-        return true;
-      }
-      track(w.lsn);
-      proto::reply_status(out, op, rid, w.existed ? proto::status::ok : proto::status::not_found);
-      return true;
-    }
     case proto::opcode::mget: {
-      const auto req = proto::decode_mget(body, ctx_.lim.max_key);
-      if (!req) return bad_body(req.error);
-      const auto at =
-          proto::begin_mget_reply(out, rid, static_cast<std::uint32_t>(req.value->keys.size()));
-      for (auto key : req.value->keys) {
-        const auto v = ctx_.eng.get(key);
+      const auto at = proto::begin_mget_reply(out, rid, static_cast<std::uint32_t>(keys.size()));
+      for (const auto key : keys) {
+        const auto v = eng.get(key);
         proto::put_mget_value(out, v ? &*v : nullptr);
       }
       proto::finish_reply(out, at);
       return true;
     }
-    case proto::opcode::stats:
-      if (!body.empty())
-        return bad_body({proto::status::malformed, "STATS takes no body"});
-      proto::reply_bytes(out, op, rid, info_text(ctx_));
+    default: {
+      const put_condition cond = condition_of(flags);
+      if (cond != put_condition::always && eng.exists(keys[0]) != (cond == put_condition::if_present)) {
+        proto::reply_status(out, op, rid, status::not_found);
+        return true;
+      }
+      const write_result w = kind == proto::opcode::put ? eng.put(keys[0], value) : eng.del(keys[0]);
+      if (!w.lsn) {
+        proto::reply_error(out, op, rid, status::io_error, eng.write_failure());
+        return true;
+      }
+      track(w.lsn);
+      const bool found = kind == proto::opcode::put || w.existed;
+      proto::reply_status(out, op, rid, found ? status::ok : status::not_found);
       return true;
+    }
   }
-  return bad_body({proto::status::unknown_opcode, "unknown opcode"});
+}
+
+boost::asio::awaitable<void> binary_handler::run_deferred(std::string& out) {
+  deferred_request d = std::move(deferred_);
+  switch (static_cast<proto::opcode>(d.op)) {
+    case proto::opcode::get:
+      reply_outcome(out, d.op, d.rid, co_await router_.get(d.keys[0]));
+      co_return;
+    case proto::opcode::put:
+      reply_outcome(out, d.op, d.rid,
+                    co_await router_.put(d.keys[0], std::move(d.value), condition_of(d.flags)));
+      co_return;
+    case proto::opcode::del:
+      reply_outcome(out, d.op, d.rid, co_await router_.del(d.keys[0]));
+      co_return;
+    default: {  // MGET
+      std::vector<key_outcome> got;
+      for (auto& key : d.keys) {
+        got.push_back(co_await router_.get(std::move(key)));
+        if (proto::is_error(got.back().code)) {
+          reply_outcome(out, d.op, d.rid, got.back());
+          co_return;
+        }
+      }
+      const auto at = proto::begin_mget_reply(out, d.rid, static_cast<std::uint32_t>(got.size()));
+      for (const auto& o : got) {
+        const std::string_view v = o.value;
+        proto::put_mget_value(out, o.code == status::ok ? &v : nullptr);
+      }
+      proto::finish_reply(out, at);
+    }
+  }
 }
 
 void binary_handler::write_lost(std::string& out, std::string_view why) {
   // Request id 0: the error is about the connection, not one request.
-  proto::reply_error(out, 0, 0, proto::status::io_error, why);
+  proto::reply_error(out, 0, 0, status::io_error, why);
 }
 
 }  // namespace dkv::node

@@ -156,6 +156,15 @@ asio::awaitable<bool> durable_log::async_wait(std::uint64_t lsn) {
   co_return true;
 }
 
+asio::awaitable<bool> durable_log::async_wait_synced(std::uint64_t lsn) {
+  while (synced_ < lsn) {
+    if (failed()) co_return false;
+    if (written_ >= lsn) request_sync();
+    co_await progress_.async_wait(asio::as_tuple(asio::use_awaitable));
+  }
+  co_return true;
+}
+
 void durable_log::start_timer() {
   timer_running_ = true;
   timer_.expires_after(std::chrono::seconds(1));

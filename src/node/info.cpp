@@ -1,4 +1,5 @@
 #include "dkv/node/context.hpp"
+#include "dkv/node/cluster_manager.hpp"
 
 #include <sstream>
 #include <unistd.h>
@@ -47,6 +48,7 @@ std::string info_text(const context& ctx) {
     << "keys:" << d.live_keys() << "\r\n"
     << "tombstones:" << d.tombstones() << "\r\n"
     << "payload_bytes:" << d.payload_bytes() << "\r\n";
+  if (ctx.cluster) o << "\r\n" << ctx.cluster->info_text();
   return o.str();
 }
 

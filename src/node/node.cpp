@@ -19,7 +19,10 @@
 
 #include "dkv/log/log.hpp"
 #include "dkv/net/spawn.hpp"
+#include "dkv/node/cluster_manager.hpp"
 #include "dkv/node/durable_log.hpp"
+#include "dkv/node/handoff.hpp"
+#include "dkv/node/router.hpp"
 #include "dkv/node/repl.hpp"
 #include "dkv/node/server.hpp"
 #include "dkv/node/snapshotter.hpp"
@@ -80,12 +83,6 @@ asio::awaitable<void> run_drain(context& ctx, const repl& console,
 }  // namespace
 
 int run_node(const config::node_config& cfg) {
-  if (!cfg.join_addr)
-    log::info() << "starting as a single node";
-  else
-    log::warn() << "--join-addr " << cfg.join_addr->to_string()
-                << " given, but this build has no cluster membership yet: serving alone";
-
   asio::io_context ioc{1};
   config::host_port listen = cfg.listen;
   if (cfg.port) listen.port = *cfg.port;
@@ -95,8 +92,11 @@ int run_node(const config::node_config& cfg) {
   durable_log wal(ioc.get_executor(), helper, cfg.data_dir, cfg.fsync);
   context ctx(identity{cfg.id, cfg.peer_addr.to_string(), cfg.cluster, cfg.data_dir},
               limits{cfg.max_frame, cfg.max_key}, wal);
-  open_data_dir(cfg, ctx);
-  server srv(ioc.get_executor(), ctx);
+  cluster_manager cluster(ioc.get_executor(), ctx, open_data_dir(cfg, ctx));
+  ctx.cluster = &cluster;
+  router route(ctx, cluster);
+  handoff mover(ioc.get_executor(), ctx, cluster);
+  server srv(ioc.get_executor(), ctx, route, cluster);
   tcp::endpoint bound;
   try {
     bound = srv.listen(resolve_listen(ioc, listen));
@@ -108,6 +108,8 @@ int run_node(const config::node_config& cfg) {
     ctx.me.address = config::host_port{cfg.peer_addr.host, bound.port()}.to_string();
   }
   log::set_address(ctx.me.address);
+  cluster.start(cfg.join_addr);
+  asio::co_spawn(ioc, mover.run(), net::log_exception{"handoff"});
   srv.start();
 
   asio::steady_timer housekeeping(ioc);
@@ -120,7 +122,7 @@ int run_node(const config::node_config& cfg) {
   bool stopping = false;
   asio::signal_set signals(ioc, SIGINT, SIGTERM);
   std::function<void()> shutdown;
-  repl console(ioc.get_executor(), ctx, [&] { asio::post(ioc, [&] { shutdown(); }); });
+  repl console(ioc.get_executor(), ctx, cluster, [&] { asio::post(ioc, [&] { shutdown(); }); });
   shutdown = [&] {
     if (stopping) return;
     stopping = true;
@@ -129,7 +131,17 @@ int run_node(const config::node_config& cfg) {
     srv.stop();
     housekeeping.cancel();
     snapshots.stop();
+    mover.stop();
+    cluster.stop();
     asio::co_spawn(ioc, run_drain(ctx, console, signals), net::log_exception{"shutdown"});
+  };
+  // A signal hands this node's partitions off first when it is in a cluster.
+  const auto leave_then_shutdown = [&]() -> asio::awaitable<void> {
+    const std::string err = co_await cluster.leave([](const std::string& line) {
+      log::info() << line;
+    });
+    if (!err.empty()) log::warn() << "leave: " << err;
+    shutdown();
   };
   std::function<void(boost::system::error_code, int)> on_signal =
       [&](boost::system::error_code ec, int sig) {
@@ -141,7 +153,8 @@ int run_node(const config::node_config& cfg) {
         }
         log::info() << "received signal " << sig;
         signals.async_wait(on_signal);
-        shutdown();
+        if (!cluster.in_cluster() || cluster.leaving()) return shutdown();
+        asio::co_spawn(ioc, leave_then_shutdown(), net::log_exception{"leave"});
       };
   signals.async_wait(on_signal);
 

@@ -29,6 +29,11 @@ constexpr std::string_view help_text =
     "  put <key> <value>        write a key (the value is the rest of the line)\n"
     "  del <key>                delete a key\n"
     "  query <host:port> <key>  read a key from another node\n"
+    "  join <host:port>         join the cluster of that node\n"
+    "  leave                    hand this node's data off, leave the cluster, stop\n"
+    "  ring                     epoch and partitions per node\n"
+    "  peers                    members: id, address, state, last heard\n"
+    "  forget <id>              remove a dead node for good (its data is lost)\n"
     "  stats                    show this node's statistics\n"
     "  help                     show this help\n"
     "  exit                     stop this node\n";
@@ -60,8 +65,9 @@ void say(std::string_view text) { std::cout << text << std::endl; }
 
 }  // namespace
 
-repl::repl(asio::any_io_executor ex, context& ctx, std::function<void()> request_exit)
-    : ex_(std::move(ex)), ctx_(ctx), request_exit_(std::move(request_exit)) {}
+repl::repl(asio::any_io_executor ex, context& ctx, cluster_manager& cluster,
+           std::function<void()> request_exit)
+    : ex_(std::move(ex)), ctx_(ctx), cluster_(cluster), request_exit_(std::move(request_exit)) {}
 
 bool repl::start() {
   // Asio accepts a regular file (epoll refuses it with EPERM, and Asio then
@@ -156,6 +162,37 @@ asio::awaitable<void> repl::execute(std::string_view line) {
     const auto key = next_word(rest);
     if (addr.empty() || key.empty() || !trim(rest).empty()) say("usage: query <host:port> <key>");
     else co_await query(addr, key);
+  } else if (cmd == "join") {
+    const auto addr_text = next_word(rest);
+    const auto addr = config::parse_host_port(addr_text);
+    if (!addr || !trim(rest).empty()) {
+      say("usage: join <host:port>");
+    } else if (cluster_.peers() > 0) {
+      say("error: already in a cluster (leave first)");
+    } else {
+      const std::string err = co_await cluster_.join(*addr);
+      say(err.empty() ? "joined at epoch " + std::to_string(cluster_.epoch()) : "error: " + err);
+    }
+  } else if (cmd == "leave") {
+    if (!cluster_.in_cluster()) {
+      say("error: not in a cluster");
+    } else {
+      const std::string err = co_await cluster_.leave([](const std::string& l) { say(l); });
+      if (err.empty()) request_exit_();
+      else say("error: " + err);
+    }
+  } else if (cmd == "ring") {
+    std::cout << cluster_.ring_text() << std::flush;
+  } else if (cmd == "peers") {
+    std::cout << cluster_.peers_text() << std::flush;
+  } else if (cmd == "forget") {
+    const auto id = next_word(rest);
+    if (id.empty() || !trim(rest).empty()) {
+      say("usage: forget <id>");
+    } else {
+      const std::string err = cluster_.forget(id);
+      say(err.empty() ? "forgot " + std::string(id) : "error: " + err);
+    }
   } else if (cmd == "stats") {
     std::string text = info_text(ctx_);
     std::erase(text, '\r');

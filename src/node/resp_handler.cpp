@@ -59,13 +59,13 @@ void config_get(std::string& out, std::string_view pattern) {
 
 }  // namespace
 
-resp_handler::resp_handler(context& ctx) : session_handler(ctx) {
+resp_handler::resp_handler(context& ctx, router& route) : session_handler(ctx, route) {
   limits_.max_bulk = ctx.lim.max_frame;
 }
 
 net::consume_result resp_handler::handle(std::string_view in, std::string& out) {
   net::consume_result r;
-  while (r.consumed < in.size()) {
+  while (r.consumed < in.size() && !deferred()) {
     if (out.size() >= net::reply_budget) {
       r.more = true;
       return r;
@@ -114,6 +114,7 @@ bool resp_handler::execute(std::string& out) {
   if (iequals(cmd, "GET")) {
     if (argc != 2) return wrong_arity(out, cmd), true;
     if (too_long(args_[1])) return true;
+    if (defer_unless_local(1, 1, false)) return true;
     if (const auto v = eng.get(args_[1])) resp::bulk(out, *v);
     else resp::null_bulk(out);
   } else if (iequals(cmd, "SET")) {
@@ -129,6 +130,7 @@ bool resp_handler::execute(std::string& out) {
     }
     if (nx && xx) return resp::error(out, "ERR syntax error"), true;
     if (too_long(args_[1])) return true;
+    if (defer_unless_local(1, 1, true)) return true;
     if ((nx || xx) && eng.exists(args_[1]) != xx) return resp::null_bulk(out), true;
     if (refused()) return true;
     track(eng.put(args_[1], args_[2]).lsn);
@@ -138,6 +140,7 @@ bool resp_handler::execute(std::string& out) {
     const bool del = iequals(cmd, "DEL");
     for (std::size_t i = 1; i < argc; ++i)
       if (too_long(args_[i])) return true;
+    if (defer_unless_local(1, 1, del)) return true;
     if (del && refused()) return true;
     std::int64_t n = 0;
     for (std::size_t i = 1; i < argc; ++i) {
@@ -152,16 +155,19 @@ bool resp_handler::execute(std::string& out) {
     resp::integer(out, n);
   } else if (iequals(cmd, "MGET")) {
     if (argc < 2) return wrong_arity(out, cmd), true;
+    for (std::size_t i = 1; i < argc; ++i)
+      if (too_long(args_[i])) return true;
+    if (defer_unless_local(1, 1, false)) return true;
     resp::array_header(out, argc - 1);
     for (std::size_t i = 1; i < argc; ++i) {
-      const auto v = args_[i].size() <= ctx_.lim.max_key ? eng.get(args_[i]) : std::nullopt;
-      if (v) resp::bulk(out, *v);
+      if (const auto v = eng.get(args_[i])) resp::bulk(out, *v);
       else resp::null_bulk(out);
     }
   } else if (iequals(cmd, "MSET")) {
     if (argc < 3 || argc % 2 == 0) return wrong_arity(out, cmd), true;
     for (std::size_t i = 1; i < argc; i += 2)
       if (too_long(args_[i])) return true;
+    if (defer_unless_local(1, 2, true)) return true;
     if (refused()) return true;
     for (std::size_t i = 1; i < argc; i += 2) track(eng.put(args_[i], args_[i + 1]).lsn);
     resp::simple_string(out, "OK");
@@ -195,6 +201,17 @@ bool resp_handler::execute(std::string& out) {
     unknown_command(out, args_);
   }
   return true;
+}
+
+bool resp_handler::defer_unless_local(std::size_t first, std::size_t step, bool write) {
+  for (std::size_t i = first; i < args_.size(); i += step) {
+    const bool here = write ? router_.local_write(args_[i]) : router_.local_read(args_[i]);
+    if (here) continue;
+    deferred_args_.assign(args_.begin(), args_.end());
+    defer();
+    return true;
+  }
+  return false;
 }
 
 void resp_handler::write_lost(std::string& out, std::string_view why) {

@@ -16,7 +16,8 @@ namespace dkv::node {
 namespace asio = boost::asio;
 using asio::ip::tcp;
 
-server::server(asio::any_io_executor ex, context& ctx) : acceptor_(ex), ctx_(ctx) {}
+server::server(asio::any_io_executor ex, context& ctx, router& route, cluster_manager& cluster)
+    : acceptor_(ex), ctx_(ctx), router_(route), cluster_(cluster) {}
 
 tcp::endpoint server::listen(const tcp::endpoint& ep) {
   acceptor_.open(ep.protocol());
@@ -74,10 +75,10 @@ asio::awaitable<void> server::run_connection(tcp::socket sock) {
   if (rec) co_return;
   buf.commit(n);
   if (static_cast<std::uint8_t>(buf.data()[0]) == protocol::magic) {
-    binary_handler h(ctx_);
+    binary_handler h(ctx_, router_, cluster_);
     co_await net::run_stream(sock, buf, h);
   } else {
-    resp_handler h(ctx_);
+    resp_handler h(ctx_, router_);
     co_await net::run_stream(sock, buf, h);
   }
 }

@@ -4,17 +4,29 @@ namespace dkv::node {
 
 net::consume_result session_handler::on_bytes(std::string_view in, std::string& out) {
   net::consume_result r = handle(in, out);
-  r.settle = pending_lsn_ != 0;
+  r.settle = pending_lsn_ != 0 || deferred_;
+  r.more = r.more || deferred_;  // requests after the deferred one are still buffered
   return r;
 }
 
 boost::asio::awaitable<bool> session_handler::settle(std::string& out) {
-  const std::uint64_t lsn = pending_lsn_;
-  pending_lsn_ = 0;
-  if (co_await ctx_.eng.log().async_wait(lsn)) co_return true;
-  out.clear();
-  write_lost(out, ctx_.eng.write_failure() + " (recent writes on this connection may be lost)");
-  co_return false;
+  const std::uint64_t lsn = pending_lsn_, synced = synced_lsn_;
+  pending_lsn_ = synced_lsn_ = 0;
+  auto& log = ctx_.eng.log();
+  bool durable = true;
+  if (synced) durable = co_await log.async_wait_synced(synced);
+  if (durable && lsn) durable = co_await log.async_wait(lsn);
+  if (!durable) {
+    deferred_ = false;
+    out.clear();
+    write_lost(out, ctx_.eng.write_failure() + " (recent writes on this connection may be lost)");
+    co_return false;
+  }
+  if (deferred_) {
+    deferred_ = false;
+    co_await run_deferred(out);
+  }
+  co_return true;
 }
 
 }  // namespace dkv::node

@@ -19,8 +19,9 @@ constexpr std::string_view truncated = "truncated body";
 constexpr std::string_view trailing = "trailing bytes after body";
 constexpr std::string_view key_too_large = "key exceeds max key size";
 
-void request_frame(std::string& out, opcode op, std::uint32_t rid, auto&& fill) {
-  const auto at = begin_frame(out, static_cast<std::uint8_t>(op), 0, rid);
+void request_frame(std::string& out, opcode op, std::uint32_t rid, auto&& fill,
+                   std::uint8_t flags = 0) {
+  const auto at = begin_frame(out, static_cast<std::uint8_t>(op), flags, rid);
   fill();
   finish_frame(out, at);
 }
@@ -98,20 +99,23 @@ void encode_ping(std::string& out, std::uint32_t rid, std::string_view payload) 
   });
 }
 
-void encode_get(std::string& out, std::uint32_t rid, std::string_view key) {
-  request_frame(out, opcode::get, rid, [&] { put_bytes(out, key); });
+void encode_get(std::string& out, std::uint32_t rid, std::string_view key, std::uint8_t flags) {
+  request_frame(out, opcode::get, rid, [&] { put_bytes(out, key); }, flags);
 }
 
 void encode_put(std::string& out, std::uint32_t rid, std::string_view key,
-                std::string_view value) {
-  request_frame(out, opcode::put, rid, [&] {
-    put_bytes(out, key);
-    put_bytes(out, value);
-  });
+                std::string_view value, std::uint8_t flags) {
+  request_frame(
+      out, opcode::put, rid,
+      [&] {
+        put_bytes(out, key);
+        put_bytes(out, value);
+      },
+      flags);
 }
 
-void encode_del(std::string& out, std::uint32_t rid, std::string_view key) {
-  request_frame(out, opcode::del, rid, [&] { put_bytes(out, key); });
+void encode_del(std::string& out, std::uint32_t rid, std::string_view key, std::uint8_t flags) {
+  request_frame(out, opcode::del, rid, [&] { put_bytes(out, key); }, flags);
 }
 
 void encode_mget(std::string& out, std::uint32_t rid, std::span<const std::string_view> keys) {
@@ -143,6 +147,14 @@ void reply_bytes(std::string& out, std::uint8_t op, std::uint32_t rid, std::stri
   const auto at = begin_frame(out, op, flag::reply, rid);
   put_u8(out, static_cast<std::uint8_t>(status::ok));
   put_bytes(out, bytes);
+  finish_frame(out, at);
+}
+
+void reply_bytes_raw(std::string& out, std::uint8_t op, std::uint32_t rid,
+                     std::string_view fields) {
+  const auto at = begin_frame(out, op, flag::reply, rid);
+  put_u8(out, static_cast<std::uint8_t>(status::ok));
+  out.append(fields);
   finish_frame(out, at);
 }
 

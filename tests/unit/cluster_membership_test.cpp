@@ -20,6 +20,7 @@
 #include <string>
 #include <string_view>
 #include <tuple>
+#include <utility>
 #include <vector>
 
 #include "dkv/cluster/membership.hpp"
@@ -177,7 +178,8 @@ bool same(const membership& a, const membership& b) {
 
 }  // namespace
 
-static_assert(static_cast<int>(member_state::up) == 1 && static_cast<int>(member_state::leaving) == 2 &&
+static_assert(static_cast<int>(member_state::up) == 1 &&
+              static_cast<int>(member_state::leaving) == 2 &&
               static_cast<int>(member_state::removed) == 3);
 
 // ============================================================================
@@ -256,7 +258,8 @@ BOOST_AUTO_TEST_CASE(version_zero_is_ignored) {
 
 BOOST_AUTO_TEST_CASE(members_sorted_by_id_bytewise) {
   membership m;
-  for (const char* id : {"n2", "\xff", "n10", "", "n1", "a"}) m.merge(member{id, "x", member_state::up, 1});
+  for (const char* id : {"n2", "\xff", "n10", "", "n1", "a"})
+    m.merge(member{id, "x", member_state::up, 1});
   std::vector<std::string> ids;
   for (const auto& r : m.members()) ids.push_back(r.id);
   BOOST_TEST(ids == (std::vector<std::string>{"", "a", "n1", "n10", "n2", "\xff"}),
@@ -351,7 +354,8 @@ BOOST_AUTO_TEST_CASE(epoch_grows_on_every_change) {
       const member* known = m.find(id);
       // Older, equal or newer than what is known (0 is ignored by merge).
       const std::uint64_t v = known ? known->version - 1 + rng() % 3 : rng() % 2;
-      const member r{id, "h:" + std::to_string(rng() % 3), static_cast<member_state>(1 + rng() % 3), v};
+      const auto state = static_cast<member_state>(1 + rng() % 3);
+      const member r{id, "h:" + std::to_string(rng() % 3), state, v};
       const bool newer_version = v > (known ? known->version : 0);
       const bool changed = m.merge(r);
       if (newer_version) {
@@ -448,9 +452,11 @@ BOOST_AUTO_TEST_CASE(owners_are_the_up_members_sorted) {
   m.update("n1", "h:1", member_state::up);
   m.update("n4", "h:4", member_state::removed);
   m.update("n3", "h:3", member_state::up);
-  BOOST_TEST(m.owners() == (std::vector<std::string>{"n1", "n3", "n5"}), boost::test_tools::per_element());
+  BOOST_TEST(m.owners() == (std::vector<std::string>{"n1", "n3", "n5"}),
+             boost::test_tools::per_element());
   m.update("n3", "h:3", member_state::leaving);
-  BOOST_TEST(m.owners() == (std::vector<std::string>{"n1", "n5"}), boost::test_tools::per_element());
+  BOOST_TEST(m.owners() == (std::vector<std::string>{"n1", "n5"}),
+             boost::test_tools::per_element());
 }
 
 BOOST_AUTO_TEST_CASE(state_names) {
@@ -490,7 +496,9 @@ BOOST_AUTO_TEST_CASE(random_round_trips) {
   for (int round = 0; round < 300; ++round) {
     auto records = random_records(rng, rng() % 20);
     // Binary ids and addresses too.
-    if (rng() % 2) records.push_back(member{std::string("\0id", 3), std::string("\0\xff", 2), member_state::up, rng() % 1000 + 1});
+    if (rng() % 2)
+      records.push_back(member{std::string("\0id", 3), std::string("\0\xff", 2), member_state::up,
+                               rng() % 1000 + 1});
     const membership m = from_records(records);
     const std::string body = encode(m);
     const auto d = c::decode_membership(body);
@@ -523,6 +531,7 @@ BOOST_AUTO_TEST_CASE(malformed_catalogue) {
     b.replace(at, bytes.size(), bytes);
     return b;
   };
+  const std::string half("\x80\0\0\0\0\0\0\0", 8);  // 2^63
   struct bad {
     const char* why;
     std::string body;
@@ -537,23 +546,25 @@ BOOST_AUTO_TEST_CASE(malformed_catalogue) {
       {"count 3, two records", with(0, std::string("\0\0\0\x03", 4))},
       {"count 1, two records", with(0, std::string("\0\0\0\x01", 4))},
       {"id length past the end", with(4, std::string("\0\0\0\xff", 4))},
-      {"versions overflow the epoch",
-       with(29, std::string("\x80\0\0\0\0\0\0\0", 8)).replace(62, 8, std::string("\x80\0\0\0\0\0\0\0", 8))},
+      {"versions overflow the epoch", with(29, half).replace(62, 8, half)},
   };
   for (const auto& k : cases) BOOST_TEST(!c::decode_membership(k.body).has_value(), k.why);
   // The largest versions that still fit are accepted.
   const std::string fits =
-      with(29, std::string("\x80\0\0\0\0\0\0\0", 8)).replace(62, 8, std::string("\x7f\xff\xff\xff\xff\xff\xff\xff", 8));
+      with(29, half).replace(62, 8, std::string("\x7f\xff\xff\xff\xff\xff\xff\xff", 8));
   const auto d = c::decode_membership(fits);
   BOOST_TEST_REQUIRE(d.has_value());
   BOOST_TEST(d->epoch() == ~std::uint64_t{0});
 }
 
 BOOST_AUTO_TEST_CASE(huge_count_refused_without_reserving) {
-  for (std::string_view hex : {"FF FF FF FF",
-                               "FF FF FF FF | 00 00 00 00 | 00 00 00 00 | 01 | 00 00 00 00 00 00 00 01",
-                               "00 00 00 02 | 00 00 00 00 | 00 00 00 00 | 01 | 00 00 00 00 00 00 00 01 | 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00",
-                               "10 00 00 00 | 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00"}) {
+  // count 0xFFFFFFFF with one record; count 2 with one record and 16 bytes
+  // (less than a second record); count 2^28 with 32 bytes.
+  const std::string record = "00 00 00 00 | 00 00 00 00 | 01 | 00 00 00 00 00 00 00 01";
+  const std::string sixteen = "00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00";
+  for (const std::string& hex : {std::string("FF FF FF FF"), "FF FF FF FF " + record,
+                                 "00 00 00 02 " + record + " " + sixteen,
+                                 "10 00 00 00 " + sixteen + " " + sixteen}) {
     const std::string body = from_hex(hex);
     std::optional<membership> d;
     BOOST_TEST(allocations_during([&] { d = c::decode_membership(body); }) == 0u, hex);

@@ -14,6 +14,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <random>
 #include <set>
 #include <string>
 #include <string_view>
@@ -55,8 +56,10 @@ class cluster_manager {
 
   cluster_manager(boost::asio::any_io_executor ex, context& ctx, disk::node_state state);
 
-  // Starts gossip and heartbeats; rejoins the persisted membership, or
-  // joins through `join_addr` (retrying with backoff) when there is none.
+  // Takes this node's identity from the context (its address is final by
+  // now), starts gossip and heartbeats, and rejoins the persisted
+  // membership, or joins through `join_addr` (retrying with backoff) when
+  // there is none.
   void start(const std::optional<config::host_port>& join_addr);
   void stop();
 
@@ -71,6 +74,9 @@ class cluster_manager {
   // Fails with connection_refused when the node is not a member.
   boost::asio::awaitable<boost::system::result<client::reply>> call(
       const std::string& node, const std::function<void(std::string&, std::uint32_t)>& build);
+
+  // Exchanges membership with `node` now (after it answered NOT_OWNER).
+  boost::asio::awaitable<void> refresh(std::string node) { return exchange(std::move(node)); }
 
   // ---- membership changes ------------------------------------------------
   // Joins the cluster of the node at `addr`; error text or empty.
@@ -135,7 +141,7 @@ class cluster_manager {
   std::map<std::pair<std::string, std::uint32_t>, received> received_;
   migration_counters counters_;
   boost::asio::steady_timer* handoff_wakeup_ = nullptr;
-  boost::asio::steady_timer timer_;
+  std::minstd_rand rng_{std::random_device{}()};  // gossip partner choice
   bool stopped_ = false;
   bool leaving_ = false;
 };

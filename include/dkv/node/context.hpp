@@ -30,6 +30,8 @@ struct server_counters {
   std::uint64_t protocol_errors = 0;
 };
 
+class cluster_manager;
+
 struct snapshot_stats {
   std::uint64_t taken = 0;
   std::uint64_t last_seq = 0;
@@ -49,6 +51,7 @@ struct context {
   engine eng;
   server_counters net;
   snapshot_stats snapshots;
+  const cluster_manager* cluster = nullptr;  // set once the node has one
   std::uint64_t recovery_ms = 0;
   std::chrono::steady_clock::time_point started;
 };

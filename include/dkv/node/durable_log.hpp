@@ -44,12 +44,17 @@ class durable_log {
   // log has failed (see failure()).
   std::uint64_t append(const wal::entry& e);
   bool failed() const noexcept { return !failure_.empty(); }
+  std::uint64_t last_appended() const noexcept { return appended_; }
   const std::string& failure() const noexcept { return failure_; }
 
   // Waits until record `lsn` is acknowledged durable under the fsync mode
   // (written for no/everysec, synced for always). False when the log failed
   // first: the write's fate is then unknown and must not be acknowledged.
   boost::asio::awaitable<bool> async_wait(std::uint64_t lsn);
+
+  // Waits until record `lsn` is fsynced, whatever the fsync mode (asks for
+  // a sync if needed). False when the log failed first.
+  boost::asio::awaitable<bool> async_wait_synced(std::uint64_t lsn);
 
   // Starts a new segment now (for a snapshot) and returns its sequence, or
   // 0 when the log has failed (it does not roll then).

@@ -13,14 +13,15 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 
-#include "dkv/node/context.hpp"
+#include "dkv/node/cluster_manager.hpp"
 
 namespace dkv::node {
 
 class repl {
  public:
   // `request_exit` is called for `exit`: the node shuts down gracefully.
-  repl(boost::asio::any_io_executor ex, context& ctx, std::function<void()> request_exit);
+  repl(boost::asio::any_io_executor ex, context& ctx, cluster_manager& cluster,
+       std::function<void()> request_exit);
 
   // Starts reading stdin; returns false (and logs why) when it cannot.
   bool start();
@@ -37,6 +38,7 @@ class repl {
 
   boost::asio::any_io_executor ex_;
   context& ctx_;
+  cluster_manager& cluster_;
   std::function<void()> request_exit_;
   std::unique_ptr<boost::asio::posix::stream_descriptor> in_;
   bool prompt_ = false;

@@ -15,17 +15,22 @@ namespace dkv::node {
 
 class resp_handler final : public session_handler {
  public:
-  explicit resp_handler(context& ctx);
+  resp_handler(context& ctx, router& route);
 
  private:
   net::consume_result handle(std::string_view in, std::string& out) override;
   void write_lost(std::string& out, std::string_view why) override;
+  boost::asio::awaitable<void> run_deferred(std::string& out) override;
   // Executes args_; returns false when the connection must close (QUIT).
   bool execute(std::string& out);
+  // Defers the command when a key among args_[first], args_[first + step],
+  // ... lives on another node (or its partition is still arriving).
+  bool defer_unless_local(std::size_t first, std::size_t step, bool write);
 
   protocol::resp::limits limits_;
   std::vector<std::string_view> args_;
   std::string scratch_;
+  std::vector<std::string> deferred_args_;  // a validated command that needs other nodes
 };
 
 }  // namespace dkv::node

@@ -9,13 +9,14 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
 
-#include "dkv/node/context.hpp"
+#include "dkv/node/cluster_manager.hpp"
+#include "dkv/node/router.hpp"
 
 namespace dkv::node {
 
 class server {
  public:
-  server(boost::asio::any_io_executor ex, context& ctx);
+  server(boost::asio::any_io_executor ex, context& ctx, router& route, cluster_manager& cluster);
 
   // Binds and listens; throws boost::system::system_error on failure.
   boost::asio::ip::tcp::endpoint listen(const boost::asio::ip::tcp::endpoint& ep);
@@ -28,6 +29,8 @@ class server {
 
   boost::asio::ip::tcp::acceptor acceptor_;
   context& ctx_;
+  router& router_;
+  cluster_manager& cluster_;
   // Open connections, so stop() can close them. The coroutine frame owns
   // the socket and removes its entry when it ends.
   std::unordered_map<std::uint64_t, boost::asio::ip::tcp::socket*> live_;

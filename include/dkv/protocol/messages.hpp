@@ -58,10 +58,13 @@ decoded<mget_request> decode_mget(std::string_view body, std::uint32_t max_key);
 void encode_hello(std::string& out, std::uint32_t rid, std::string_view node_id,
                   std::string_view cluster);
 void encode_ping(std::string& out, std::uint32_t rid, std::string_view payload);
-void encode_get(std::string& out, std::uint32_t rid, std::string_view key);
+// `flags`: request flags (peer connections only, see peer_messages.hpp).
+void encode_get(std::string& out, std::uint32_t rid, std::string_view key,
+                std::uint8_t flags = 0);
 void encode_put(std::string& out, std::uint32_t rid, std::string_view key,
-                std::string_view value);
-void encode_del(std::string& out, std::uint32_t rid, std::string_view key);
+                std::string_view value, std::uint8_t flags = 0);
+void encode_del(std::string& out, std::uint32_t rid, std::string_view key,
+                std::uint8_t flags = 0);
 void encode_mget(std::string& out, std::uint32_t rid, std::span<const std::string_view> keys);
 void encode_stats(std::string& out, std::uint32_t rid);
 
@@ -74,6 +77,8 @@ void reply_error(std::string& out, std::uint8_t op, std::uint32_t rid, status s,
                  std::string_view message);
 // OK followed by one byte string (GET hit, PING echo, STATS text).
 void reply_bytes(std::string& out, std::uint8_t op, std::uint32_t rid, std::string_view bytes);
+// OK followed by `fields` as they are (already encoded: GOSSIP, JOIN).
+void reply_bytes_raw(std::string& out, std::uint8_t op, std::uint32_t rid, std::string_view fields);
 // OK, protocol version, node id, cluster name.
 void reply_hello(std::string& out, std::uint32_t rid, std::string_view node_id,
                  std::string_view cluster);

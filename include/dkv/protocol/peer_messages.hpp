@@ -31,6 +31,8 @@ bool is_peer_opcode(std::uint8_t raw) noexcept;
 namespace flag {
 inline constexpr std::uint8_t forwarded = 0x02;   // sender believes the receiver owns the key
 inline constexpr std::uint8_t local_only = 0x04;  // answer from local data, no ownership check
+inline constexpr std::uint8_t if_absent = 0x08;   // PUT only if the key does not exist (SET NX)
+inline constexpr std::uint8_t if_present = 0x10;  // PUT only if the key exists (SET XX)
 }  // namespace flag
 
 struct join_request {

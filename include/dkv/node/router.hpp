@@ -1,0 +1,60 @@
+#pragma once
+// Key operations for any key, wherever it lives: served locally when this
+// node owns the key, forwarded to the owner over its peer link otherwise
+// (with the FORWARDED flag; a NOT_OWNER answer means one of the two rings
+// is stale: gossip with that node, route again), and for a partition still
+// arriving, a local miss is answered from the previous owner. Front ends
+// use the synchronous fast path (local_*) when it applies and these
+// coroutines otherwise.
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include <boost/asio/awaitable.hpp>
+
+#include "dkv/node/cluster_manager.hpp"
+#include "dkv/protocol/frame.hpp"
+
+namespace dkv::node {
+
+struct key_outcome {
+  protocol::status code = protocol::status::ok;  // ok, not_found, or an error
+  std::string value;                             // get: the value when ok
+  std::string message;                           // errors: why
+};
+
+enum class put_condition { always, if_absent, if_present };
+
+class router {
+ public:
+  router(context& ctx, cluster_manager& cluster) : ctx_(ctx), cluster_(cluster) {}
+
+  // True when `key` can be read here without waiting: this node owns it and
+  // has it, or owns it and nothing of its partition is still arriving.
+  bool local_read(std::string_view key) const;
+  // True when this node owns `key` (writes apply here).
+  bool local_write(std::string_view key) const;
+
+  // not_found for get: missing; for put: the condition failed; for del: the
+  // key did not exist.
+  boost::asio::awaitable<key_outcome> get(std::string key);
+  boost::asio::awaitable<key_outcome> put(std::string key, std::string value,
+                                          put_condition cond);
+  boost::asio::awaitable<key_outcome> del(std::string key);
+
+ private:
+  enum class op { get, put, del };
+  boost::asio::awaitable<key_outcome> run(op kind, std::string key, std::string value,
+                                          put_condition cond);
+  key_outcome local_write_now(op kind, std::string_view key, std::string_view value,
+                              put_condition cond, std::uint64_t& lsn);
+  boost::asio::awaitable<key_outcome> ask(const std::string& node, op kind,
+                                          const std::string& key, const std::string& value,
+                                          std::uint8_t flags);
+
+  context& ctx_;
+  cluster_manager& cluster_;
+};
+
+}  // namespace dkv::node

@@ -1,0 +1,126 @@
+#include "dkv/node/router.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "dkv/common/key_hash.hpp"
+#include "dkv/protocol/body.hpp"
+#include "dkv/protocol/messages.hpp"
+#include "dkv/protocol/peer_messages.hpp"
+
+namespace dkv::node {
+
+namespace asio = boost::asio;
+namespace proto = dkv::protocol;
+using proto::status;
+
+namespace {
+
+constexpr int max_attempts = 5;
+constexpr auto reroute_pause = std::chrono::milliseconds(50);
+
+key_outcome error(status code, std::string message) { return {code, {}, std::move(message)}; }
+
+}  // namespace
+
+bool router::local_read(std::string_view key) const {
+  if (cluster_.route_key(key).where != route::kind::local) return false;
+  return ctx_.eng.exists(key) || !cluster_.incoming_from(common::partition_of(key));
+}
+
+bool router::local_write(std::string_view key) const {
+  return cluster_.route_key(key).where == route::kind::local;
+}
+
+asio::awaitable<key_outcome> router::get(std::string key) {
+  return run(op::get, std::move(key), {}, put_condition::always);
+}
+
+asio::awaitable<key_outcome> router::put(std::string key, std::string value, put_condition cond) {
+  return run(op::put, std::move(key), std::move(value), cond);
+}
+
+asio::awaitable<key_outcome> router::del(std::string key) {
+  return run(op::del, std::move(key), {}, put_condition::always);
+}
+
+key_outcome router::local_write_now(op kind, std::string_view key, std::string_view value,
+                                    put_condition cond, std::uint64_t& lsn) {
+  auto& eng = ctx_.eng;
+  if (cond != put_condition::always && eng.exists(key) != (cond == put_condition::if_present))
+    return error(status::not_found, "condition not met");
+  const write_result w = kind == op::put ? eng.put(key, value) : eng.del(key);
+  if (!w.lsn) return error(status::io_error, eng.write_failure());
+  lsn = w.lsn;
+  if (kind == op::del && !w.existed) return error(status::not_found, {});
+  return {};
+}
+
+asio::awaitable<key_outcome> router::run(op kind, std::string key, std::string value,
+                                         put_condition cond) {
+  asio::steady_timer pause(co_await asio::this_coro::executor);
+  for (int attempt = 0; attempt < max_attempts; ++attempt) {
+    // Ownership is read afresh on every attempt: the ring may have changed.
+    const route r = cluster_.route_key(key);
+    if (r.where == route::kind::unavailable)
+      co_return error(status::unavailable, "owner node " + r.node + " is down");
+    if (r.where == route::kind::remote) {
+      std::uint8_t flags = proto::flag::forwarded;
+      if (cond == put_condition::if_absent) flags |= proto::flag::if_absent;
+      if (cond == put_condition::if_present) flags |= proto::flag::if_present;
+      key_outcome o = co_await ask(r.node, kind, key, value, flags);
+      if (o.code != status::not_owner) co_return o;
+      co_await cluster_.refresh(r.node);
+      pause.expires_after(reroute_pause);
+      co_await pause.async_wait(asio::as_tuple(asio::use_awaitable));
+      continue;
+    }
+    if (kind != op::get) {
+      std::uint64_t lsn = 0;
+      key_outcome o = local_write_now(kind, key, value, cond, lsn);
+      if (lsn) {
+        const bool durable = co_await ctx_.eng.log().async_wait(lsn);
+        if (!durable) co_return error(status::io_error, ctx_.eng.write_failure());
+      }
+      co_return o;
+    }
+    if (auto v = ctx_.eng.get(key)) co_return key_outcome{status::ok, std::string(*v), {}};
+    const std::string* from = cluster_.incoming_from(common::partition_of(key));
+    if (!from) co_return error(status::not_found, {});
+    const std::string source = *from;
+    key_outcome o = co_await ask(source, op::get, key, {}, proto::flag::local_only);
+    // The partition may have finished arriving meanwhile: look again here.
+    if (auto v = ctx_.eng.get(key)) co_return key_outcome{status::ok, std::string(*v), {}};
+    if (o.code == status::unavailable)
+      o.message = "partition still arriving from " + source + ": " + o.message;
+    co_return o;
+  }
+  co_return error(status::unavailable, "ownership of the key kept changing; try again");
+}
+
+asio::awaitable<key_outcome> router::ask(const std::string& node, op kind, const std::string& key,
+                                         const std::string& value, std::uint8_t flags) {
+  const auto r = co_await cluster_.call(node, [&](std::string& out, std::uint32_t rid) {
+    switch (kind) {
+      case op::get: proto::encode_get(out, rid, key, flags); break;
+      case op::put: proto::encode_put(out, rid, key, value, flags); break;
+      case op::del: proto::encode_del(out, rid, key, flags); break;
+    }
+  });
+  if (!r) co_return error(status::unavailable, "node " + node + " unreachable: " + r.error().message());
+  const auto reply = proto::decode_reply(r->body);
+  if (!reply) co_return error(status::internal, "malformed reply from node " + node);
+  if (proto::is_error(reply->code)) co_return error(reply->code, std::string(reply->message));
+  key_outcome o{reply->code, {}, {}};
+  if (kind == op::get && reply->code == status::ok) {
+    proto::body_reader fields(reply->rest);
+    const auto v = fields.bytes();
+    if (!v) co_return error(status::internal, "malformed reply from node " + node);
+    o.value = std::string(*v);
+  }
+  co_return o;
+}
+
+}  // namespace dkv::node
