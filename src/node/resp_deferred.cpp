@@ -57,6 +57,10 @@ boost::asio::awaitable<void> resp_handler::run_deferred(std::string& out) {
   } else if (is(cmd, "MGET")) {
     std::vector<key_outcome> got;
     for (std::size_t i = 1; i < a.size(); ++i) {
+      if (a[i].size() > ctx_.lim.max_key) {  // cannot exist: nil
+        got.push_back({status::not_found, {}, {}});
+        continue;
+      }
       got.push_back(co_await router_.get(a[i]));
       if (failed(out, got.back())) co_return;
     }

@@ -155,12 +155,13 @@ bool resp_handler::execute(std::string& out) {
     resp::integer(out, n);
   } else if (iequals(cmd, "MGET")) {
     if (argc < 2) return wrong_arity(out, cmd), true;
+    // A key over the limit cannot exist: it reads as nil, as in Redis.
+    const auto readable = [&](std::size_t i) { return args_[i].size() <= ctx_.lim.max_key; };
     for (std::size_t i = 1; i < argc; ++i)
-      if (too_long(args_[i])) return true;
-    if (defer_unless_local(1, 1, false)) return true;
+      if (readable(i) && !router_.local_read(args_[i])) return defer_command(), true;
     resp::array_header(out, argc - 1);
     for (std::size_t i = 1; i < argc; ++i) {
-      if (const auto v = eng.get(args_[i])) resp::bulk(out, *v);
+      if (const auto v = readable(i) ? eng.get(args_[i]) : std::nullopt) resp::bulk(out, *v);
       else resp::null_bulk(out);
     }
   } else if (iequals(cmd, "MSET")) {
@@ -207,11 +208,15 @@ bool resp_handler::defer_unless_local(std::size_t first, std::size_t step, bool 
   for (std::size_t i = first; i < args_.size(); i += step) {
     const bool here = write ? router_.local_write(args_[i]) : router_.local_read(args_[i]);
     if (here) continue;
-    deferred_args_.assign(args_.begin(), args_.end());
-    defer();
+    defer_command();
     return true;
   }
   return false;
+}
+
+void resp_handler::defer_command() {
+  deferred_args_.assign(args_.begin(), args_.end());
+  defer();
 }
 
 void resp_handler::write_lost(std::string& out, std::string_view why) {

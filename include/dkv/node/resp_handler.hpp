@@ -26,6 +26,7 @@ class resp_handler final : public session_handler {
   // Defers the command when a key among args_[first], args_[first + step],
   // ... lives on another node (or its partition is still arriving).
   bool defer_unless_local(std::size_t first, std::size_t step, bool write);
+  void defer_command();
 
   protocol::resp::limits limits_;
   std::vector<std::string_view> args_;
