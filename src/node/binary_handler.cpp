@@ -12,6 +12,8 @@ using proto::status;
 
 namespace {
 
+constexpr std::uint32_t peer_headroom = 4096;
+
 put_condition condition_of(std::uint8_t flags) {
   if (flags & proto::flag::if_absent) return put_condition::if_absent;
   if (flags & proto::flag::if_present) return put_condition::if_present;
@@ -34,7 +36,11 @@ net::consume_result binary_handler::handle(std::string_view in, std::string& out
       r.more = true;
       return r;
     }
-    const auto f = proto::parse_frame(in.substr(r.consumed), ctx_.lim.max_frame);
+    // A peer's MIGRATE frame carries a whole entry (key, value and version)
+    // of the largest size a client may write: allow it that headroom.
+    const std::uint32_t max_body =
+        peer_.empty() ? ctx_.lim.max_frame : ctx_.lim.max_frame + ctx_.lim.max_key + peer_headroom;
+    const auto f = proto::parse_frame(in.substr(r.consumed), max_body);
     if (f.state == proto::parse_state::need_more) {
       r.need = f.header.body_length ? proto::header_size + f.header.body_length : 0;
       return r;

@@ -10,6 +10,13 @@ bool is_known_opcode(std::uint8_t raw) noexcept {
 }
 
 std::string_view opcode_name(std::uint8_t raw) noexcept {
+  switch (raw) {
+    case 0x40: return "GOSSIP";
+    case 0x41: return "JOIN";
+    case 0x42: return "MIGRATE";
+    case 0x43: return "MIGRATE_DONE";
+    default: break;
+  }
   switch (static_cast<opcode>(raw)) {
     case opcode::hello: return "HELLO";
     case opcode::ping: return "PING";
