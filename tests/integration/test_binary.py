@@ -80,6 +80,19 @@ class BinaryTest(NodeTestCase):
         self.assertEqual(c.delete(WEIRD).raw[12:], b"\x01")
         self.assertEqual(c.get(WEIRD).body, bytes([NOT_FOUND]))
 
+    def test_conditional_put_flags(self):
+        c = self.client
+        if_absent, if_present = 0x08, 0x10
+        body = b(b"cond") + b(b"first")
+        self.assertEqual(c.request(PUT, body, flags=if_present).status, NOT_FOUND)
+        self.assertEqual(c.get(b"cond").status, NOT_FOUND)
+        self.assertEqual(c.request(PUT, body, flags=if_absent).status, OK)
+        self.assertEqual(c.request(PUT, b(b"cond") + b(b"second"), flags=if_absent).status,
+                         NOT_FOUND)
+        self.assertEqual(c.get(b"cond").value, b"first")
+        self.assertEqual(c.request(PUT, b(b"cond") + b(b"third"), flags=if_present).status, OK)
+        self.assertEqual(c.get(b"cond").value, b"third")
+
     def test_mget(self):
         c = self.client
         c.put(b"a", b"1")
