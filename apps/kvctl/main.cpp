@@ -33,6 +33,8 @@ constexpr const char* usage =
     "  mget KEY...         one line per key, (nil) when missing (exit 1 if any is)\n"
     "  ping                check that the node answers\n"
     "  stats               print the node's statistics\n"
+    "  health              exit 0 when the node serves and holds all its partitions\n"
+    "                      (none arriving, not leaving), else 1 and why\n"
     "The address defaults to $DKV_ADDR, else 127.0.0.1:8001.\n";
 
 int fail(const std::string& msg) {
@@ -54,6 +56,27 @@ int show(const std::string& cmd, const proto::reply_view& r) {
   if (proto::is_error(r.code))
     return fail(std::string(proto::status_name(r.code)) + ": " + std::string(r.message));
   proto::body_reader fields(r.rest);
+  if (cmd == "health") {
+    const auto text = fields.bytes();
+    if (!text) return fail("malformed reply");
+    const auto field = [&](std::string_view name) -> std::string {
+      const std::string key = "\n" + std::string(name) + ":";
+      const auto at = text->find(key);
+      if (at == std::string_view::npos) return {};
+      const auto start = at + key.size();
+      return std::string(text->substr(start, text->find('\r', start) - start));
+    };
+    if (field("leaving") == "1") {
+      std::cerr << "not ready: leaving the cluster" << std::endl;
+      return exit_not_found;
+    }
+    if (const auto incoming = field("partitions_incoming"); !incoming.empty() && incoming != "0") {
+      std::cerr << "not ready: " << incoming << " partitions still arriving" << std::endl;
+      return exit_not_found;
+    }
+    std::cout << "ready" << std::endl;
+    return exit_ok;
+  }
   if (cmd == "get" || cmd == "stats") {
     const auto v = fields.bytes();
     if (!v) return fail("malformed reply");
@@ -127,7 +150,7 @@ int main(int argc, char** argv) {
     proto::encode_mget(request, rid, keys);
   } else if (cmd == "ping" && rest.empty()) {
     proto::encode_ping(request, rid, {});
-  } else if (cmd == "stats" && rest.empty()) {
+  } else if ((cmd == "stats" || cmd == "health") && rest.empty()) {
     proto::encode_stats(request, rid);
   } else {
     std::cerr << usage;

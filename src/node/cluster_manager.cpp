@@ -66,7 +66,10 @@ void cluster_manager::start(const std::optional<config::host_port>& join_addr) {
     log::info() << "rejoining the cluster as " << ctx_.me.id << " at epoch " << epoch();
   else if (!join_addr)
     log::info() << "starting as a single node";
-  if (peers() == 0 && join_addr)
+  // A StatefulSet gives every pod the same --join-addr: pod 0 joins itself.
+  if (join_addr && join_addr->to_string() == ctx_.me.address)
+    log::info() << "--join-addr is this node: waiting for others to join";
+  else if (peers() == 0 && join_addr)
     asio::co_spawn(ex_, run_join(*join_addr), net::log_exception{"join"});
   asio::co_spawn(ex_, run_gossip(), net::log_exception{"gossip"});
   asio::co_spawn(ex_, run_heartbeats(), net::log_exception{"heartbeats"});

@@ -38,6 +38,10 @@ class KvctlTest(NodeTestCase):
         self.assert_result(r, 1, b"")
         self.assertEqual(r.stderr, b"(nil)\n")
 
+    def test_health_of_a_serving_node(self):
+        self.assert_result(self.kvctl("health"), 0, b"ready\n")
+        self.assertEqual(self.kvctl("health", "extra").returncode, 2)
+
     def test_put_from_stdin_is_binary_safe(self):
         self.assert_result(self.kvctl("put", "bin", "-", stdin=BINARY), 0, b"OK\n")
         self.assert_result(self.kvctl("get", "bin"), 0, BINARY)
