@@ -11,9 +11,7 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <cstdlib>
 #include <map>
-#include <new>
 #include <optional>
 #include <random>
 #include <stdexcept>
@@ -27,24 +25,9 @@
 #include "dkv/common/bytes.hpp"
 #include "dkv/protocol/frame.hpp"
 
-// ---- allocation counter ------------------------------------------------------
 // So that "a huge count is refused before anything is reserved" is checked.
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-
-namespace {
-std::size_t allocations = 0;
-}
-
-void* operator new(std::size_t n) {
-  ++allocations;
-  if (void* p = std::malloc(n ? n : 1)) return p;
-  throw std::bad_alloc();
-}
-void* operator new[](std::size_t n) { return ::operator new(n); }
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
+#define DKV_TEST_COUNT_ALLOCATIONS
+#include "support/test_support.hpp"
 
 namespace {
 
@@ -52,51 +35,7 @@ namespace c = dkv::cluster;
 using c::member;
 using c::member_state;
 using c::membership;
-
-template <class F>
-std::size_t allocations_during(F&& f) {
-  const std::size_t before = allocations;
-  f();
-  return allocations - before;
-}
-
-// ---- hex helpers -------------------------------------------------------------
-
-std::string from_hex(std::string_view text) {
-  auto nibble = [](char ch) -> int {
-    if (ch >= '0' && ch <= '9') return ch - '0';
-    if (ch >= 'A' && ch <= 'F') return ch - 'A' + 10;
-    if (ch >= 'a' && ch <= 'f') return ch - 'a' + 10;
-    return -1;
-  };
-  std::string out;
-  std::size_t i = 0;
-  while (i < text.size()) {
-    if (text[i] == ' ' || text[i] == '\n') {
-      ++i;
-      continue;
-    }
-    const std::size_t end = std::min(text.find_first_of(" \n", i), text.size());
-    const std::string_view tok = text.substr(i, end - i);
-    i = end;
-    if (tok == "|") continue;
-    if (tok.size() != 2 || nibble(tok[0]) < 0 || nibble(tok[1]) < 0)
-      throw std::invalid_argument("bad hex token: " + std::string(tok));
-    out.push_back(static_cast<char>(nibble(tok[0]) * 16 + nibble(tok[1])));
-  }
-  return out;
-}
-
-std::string to_hex(std::string_view bytes) {
-  static constexpr char digits[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char ch : bytes) {
-    if (!out.empty()) out.push_back(' ');
-    out.push_back(digits[ch >> 4]);
-    out.push_back(digits[ch & 15]);
-  }
-  return out;
-}
+using namespace dkv::test;
 
 // ---- PROTOCOL.md §10.6, verbatim ---------------------------------------------------
 

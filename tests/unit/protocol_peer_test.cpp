@@ -11,8 +11,6 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <cstdlib>
-#include <new>
 #include <optional>
 #include <random>
 #include <stdexcept>
@@ -28,26 +26,11 @@
 #include "dkv/protocol/messages.hpp"
 #include "dkv/protocol/peer_messages.hpp"
 
-// ---- allocation counter ------------------------------------------------------
-// Replaces the global allocator of this test binary so that "nothing is
-// reserved" can be checked, not just promised. GCC cannot see that these
-// deletes pair with the malloc-based news below.
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-
-namespace {
-std::size_t allocations = 0;
-}
-
-void* operator new(std::size_t n) {
-  ++allocations;
-  if (void* p = std::malloc(n ? n : 1)) return p;
-  throw std::bad_alloc();
-}
-void* operator new[](std::size_t n) { return ::operator new(n); }
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
+// Counts the allocations of this test binary, so that "nothing is reserved"
+// can be checked, not just promised.
+#define DKV_TEST_COUNT_ALLOCATIONS
+#define DKV_TEST_FRAME_HELPERS
+#include "support/test_support.hpp"
 
 namespace {
 
@@ -55,53 +38,7 @@ namespace p = dkv::protocol;
 using p::parse_state;
 using p::peer_opcode;
 using p::status;
-
-template <class F>
-std::size_t allocations_during(F&& f) {
-  const std::size_t before = allocations;
-  f();
-  return allocations - before;
-}
-
-// ---- hex helpers -------------------------------------------------------------
-
-// Parses a PROTOCOL.md dump: space-separated two-digit hex bytes; "|" tokens
-// separate fields and are skipped. Anything else is an error in the vector.
-std::string from_hex(std::string_view text) {
-  auto nibble = [](char c) -> int {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    return -1;
-  };
-  std::string out;
-  std::size_t i = 0;
-  while (i < text.size()) {
-    if (text[i] == ' ' || text[i] == '\n') {
-      ++i;
-      continue;
-    }
-    const std::size_t end = std::min(text.find_first_of(" \n", i), text.size());
-    const std::string_view tok = text.substr(i, end - i);
-    i = end;
-    if (tok == "|") continue;
-    if (tok.size() != 2 || nibble(tok[0]) < 0 || nibble(tok[1]) < 0)
-      throw std::invalid_argument("bad hex token: " + std::string(tok));
-    out.push_back(static_cast<char>(nibble(tok[0]) * 16 + nibble(tok[1])));
-  }
-  return out;
-}
-
-std::string to_hex(std::string_view bytes) {
-  static constexpr char digits[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : bytes) {
-    if (!out.empty()) out.push_back(' ');
-    out.push_back(digits[c >> 4]);
-    out.push_back(digits[c & 15]);
-  }
-  return out;
-}
+using namespace dkv::test;
 
 // ---- the vectors of PROTOCOL.md §10.6, verbatim ----------------------------------
 
@@ -127,34 +64,6 @@ constexpr std::uint64_t example_digest = 0x6FF10CE9739B7106;
 constexpr std::uint8_t op(peer_opcode o) { return static_cast<std::uint8_t>(o); }
 constexpr std::uint8_t get_op = static_cast<std::uint8_t>(p::opcode::get);
 
-// Parses `bytes` as exactly one complete frame and checks its header.
-p::frame_parse_result parse_one(const std::string& bytes, std::uint8_t opc, std::uint32_t rid,
-                                std::uint8_t flags) {
-  const auto f = p::parse_frame(bytes, p::default_max_frame);
-  BOOST_TEST_REQUIRE((f.state == parse_state::complete));
-  BOOST_TEST(f.consumed == bytes.size());
-  BOOST_TEST(f.header.version == p::wire_version);
-  BOOST_TEST(f.header.opcode == opc);
-  BOOST_TEST(f.header.flags == flags);
-  BOOST_TEST(f.header.request_id == rid);
-  BOOST_TEST(f.header.body_length == bytes.size() - p::header_size);
-  return f;
-}
-
-p::reply_view parse_reply(const std::string& bytes, std::uint8_t opc, std::uint32_t rid) {
-  const auto f = parse_one(bytes, opc, rid, p::flag::reply);
-  const auto r = p::decode_reply(f.body);
-  BOOST_TEST_REQUIRE(r.has_value());
-  return *r;
-}
-
-template <class Encode>
-void check_encodes_to(std::string_view hex, Encode&& encode) {
-  std::string out;
-  encode(out);
-  BOOST_TEST(to_hex(out) == to_hex(from_hex(hex)));
-}
-
 // A reply whose body is OK followed by a membership written in place
 // (GOSSIP, JOIN), built as the node builds it.
 void reply_membership(std::string& out, std::uint8_t opc, std::uint32_t rid,
@@ -172,8 +81,6 @@ std::uint64_t reference_digest(std::string_view key, std::uint64_t hlc, std::uin
   dkv::common::append_u32_be(buf, node);
   return XXH3_64bits(buf.data(), buf.size());
 }
-
-std::string body_of(std::string_view hex) { return from_hex(hex).substr(p::header_size); }
 
 }  // namespace
 

@@ -24,6 +24,8 @@
 #include "dkv/wal/log_reader.hpp"
 #include "dkv/wal/log_writer.hpp"
 
+#include "support/test_support.hpp"
+
 namespace {
 
 namespace w = dkv::wal;
@@ -31,48 +33,9 @@ using w::block_size;
 using w::fragment_header_size;
 using w::fragment_type;
 using w::read_status;
+using namespace dkv::test;
 
 constexpr std::size_t max_data = block_size - fragment_header_size;  // one fragment's room in a block
-
-// ---- hex helpers -------------------------------------------------------------
-
-// Parses a WAL.md dump: space-separated two-digit hex bytes; "|" tokens
-// separate fields and are skipped. Anything else is an error in the vector.
-std::string from_hex(std::string_view text) {
-  auto nibble = [](char c) -> int {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    return -1;
-  };
-  std::string out;
-  std::size_t i = 0;
-  while (i < text.size()) {
-    if (text[i] == ' ' || text[i] == '\n') {
-      ++i;
-      continue;
-    }
-    const std::size_t end = std::min(text.find_first_of(" \n", i), text.size());
-    const std::string_view tok = text.substr(i, end - i);
-    i = end;
-    if (tok == "|") continue;
-    if (tok.size() != 2 || nibble(tok[0]) < 0 || nibble(tok[1]) < 0)
-      throw std::invalid_argument("bad hex token: " + std::string(tok));
-    out.push_back(static_cast<char>(nibble(tok[0]) * 16 + nibble(tok[1])));
-  }
-  return out;
-}
-
-std::string to_hex(std::string_view bytes) {
-  static constexpr char digits[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : bytes) {
-    if (!out.empty()) out.push_back(' ');
-    out.push_back(digits[c >> 4]);
-    out.push_back(digits[c & 15]);
-  }
-  return out;
-}
 
 // ---- the vectors of WAL.md §8, verbatim ---------------------------------------
 
