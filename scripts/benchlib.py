@@ -407,8 +407,20 @@ def load_average():
 
 
 def medians(runs):
-    """[{metric: value}, ...] -> {metric: median}."""
-    return {m: statistics.median(r[m] for r in runs) for m in runs[0]}
+    """[{metric: value}, ...] -> {metric: median}, plus "spread": half the
+    range of ops/s over the runs, in % of the median (the noise to expect)."""
+    med = {m: statistics.median(r[m] for r in runs) for m in runs[0]}
+    rps = [r["rps"] for r in runs]
+    med["spread"] = (max(rps) - min(rps)) / 2 / med["rps"] * 100 if med["rps"] else 0.0
+    return med
+
+
+def rotated(items, k):
+    """items turned left by k: who runs first changes from one repetition to
+    the next, so a system is not always measured in the same slot."""
+    items = list(items)
+    k %= len(items)
+    return items[k:] + items[:k]
 
 
 def fmt_ratio(a, b):

@@ -91,7 +91,9 @@ load::load(asio::io_context& ioc, const dkv::bench::options& opts, std::vector<t
 
 load::~load() = default;
 
-void load::note(std::string why, std::uint64_t count) { results_.error_kinds[std::move(why)] += count; }
+void load::note(std::string why, std::uint64_t count) {
+  results_.error_kinds[std::move(why)] += count;
+}
 
 void load::start() {
   live_ = pending_ = static_cast<std::uint32_t>(conns_.size());
@@ -214,7 +216,8 @@ void load::fill(connection& c) {
     const std::uint64_t n = opts_.pattern == dkv::bench::key_pattern::sequential
                                 ? sequential_++ % opts_.keyspace
                                 : c.rng.below(opts_.keyspace);
-    const bool get = opts_.set_weight == 0 || (opts_.get_weight != 0 && c.rng.below(mix) < opts_.get_weight);
+    const bool get = opts_.set_weight == 0 ||
+                     (opts_.get_weight != 0 && c.rng.below(mix) < opts_.get_weight);
     const auto key = dkv::bench::format_key(key_buf, n);
     s.rid = (c.sequence++ << slot_bits_) | index;
     s.sent = now;
@@ -288,8 +291,8 @@ void load::on_reply(connection& c, const proto::frame_header& h, std::string_vie
   if (!s.measured) return;
   ++results_.requests;
   last_reply_ = now;
-  results_.latency.record(
-      static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(now - s.sent).count()));
+  const auto latency = std::chrono::duration_cast<std::chrono::nanoseconds>(now - s.sent);
+  results_.latency.record(static_cast<std::uint64_t>(latency.count()));
   if (s.op == proto::opcode::get) {
     ++results_.gets;
     if (ok) ++(hit ? results_.hits : results_.misses);
@@ -332,7 +335,8 @@ asio::awaitable<void> load::run_connection(connection& c) {
     const auto now = clock::now();
     std::size_t at = 0;
     for (;;) {
-      const auto f = proto::parse_frame({c.rbuf.data() + at, c.rlen - at}, proto::default_max_frame);
+      const auto f =
+          proto::parse_frame({c.rbuf.data() + at, c.rlen - at}, proto::default_max_frame);
       if (f.state == proto::parse_state::complete) {
         on_reply(c, f.header, f.body, now);
         at += f.consumed;

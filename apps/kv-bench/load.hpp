@@ -2,7 +2,14 @@
 // The load engine of kv-bench: one coroutine per connection on one
 // io_context, each keeping `pipeline` requests in flight. Replies are matched
 // to requests by request id (a slot number in the low bits), so a node may
-// answer out of order.
+// answer out of order. The coroutine reads; writes go out from a callback as
+// soon as the previous one is done, so reading never waits for writing (no
+// deadlock with large values however deep the pipeline).
+//
+// Latency of a request = from when it was encoded (its send, or its queueing
+// behind a write in progress) to when the read that brought its reply
+// returned. Only requests sent in the measure phase are counted; the time
+// base is the first measured send to the last measured reply.
 
 #include <chrono>
 #include <cstdint>

@@ -2,6 +2,7 @@
 // What kv-bench sends: a deterministic PRNG (splitmix64), the key names and
 // the GET/SET choice. Pure and header-only so the tests pin the sequence.
 
+#include <cstddef>
 #include <cstdint>
 #include <string_view>
 
