@@ -34,7 +34,7 @@ constexpr const char* usage =
     "  ping                check that the node answers\n"
     "  stats               print the node's statistics\n"
     "  health              exit 0 when the node serves and holds all its partitions\n"
-    "                      (none arriving, not leaving), else 1 and why\n"
+    "                      (joined, none arriving, not leaving), else 1 and why\n"
     "The address defaults to $DKV_ADDR, else 127.0.0.1:8001.\n";
 
 int fail(const std::string& msg) {
@@ -66,6 +66,10 @@ int show(const std::string& cmd, const proto::reply_view& r) {
       const auto start = at + key.size();
       return std::string(text->substr(start, text->find('\r', start) - start));
     };
+    if (field("joining") == "1") {
+      std::cerr << "not ready: not joined to its cluster yet" << std::endl;
+      return exit_not_found;
+    }
     if (field("leaving") == "1") {
       std::cerr << "not ready: leaving the cluster" << std::endl;
       return exit_not_found;

@@ -30,7 +30,10 @@ link::link(asio::any_io_executor ex, config::host_port addr, std::string hello_f
       addr_(std::move(addr)),
       hello_(std::move(hello_frame)),
       socket_(ex),
-      write_signal_(ex, asio::steady_timer::time_point::max()) {}
+      write_signal_(ex, asio::steady_timer::time_point::max()),
+      // A new link counts as heard from now: a peer just learned of is not
+      // "down" before its first heartbeat had a chance to reach it.
+      last_heard_(clock::now()) {}
 
 std::uint32_t link::next_rid() noexcept {
   if (++next_rid_ == 0) ++next_rid_;

@@ -50,6 +50,13 @@ void cluster_manager::start(const std::optional<config::host_port>& join_addr) {
   // Come back as ourselves: a node that had left (or never joined) starts
   // as a cluster of one; a moved node announces its new address.
   const member* me = members_.find(ctx_.me.id);
+  // A node that left gracefully remembers whom it left: it may rejoin
+  // through them (below) when its --join-addr cannot take it back.
+  std::vector<config::host_port> remembered;
+  if (me && me->state == member_state::removed)
+    for (const auto& m : members_.members())
+      if (m.id != ctx_.me.id && m.state != member_state::removed)
+        if (auto a = config::parse_host_port(m.address)) remembered.push_back(*a);
   if (!me || me->state == member_state::removed) {
     dkv::cluster::membership alone;
     alone.merge(member{ctx_.me.id, ctx_.me.address, member_state::up, me ? me->version : 0});
@@ -67,10 +74,22 @@ void cluster_manager::start(const std::optional<config::host_port>& join_addr) {
   else if (!join_addr)
     log::info() << "starting as a single node";
   // A StatefulSet gives every pod the same --join-addr: pod 0 joins itself.
-  if (join_addr && join_addr->to_string() == ctx_.me.address)
+  // It waits for the others to join it, unless it left them gracefully
+  // (a rolling restart): then it rejoins through the members it left, which
+  // no longer count it as a member and so would never call it.
+  // Any other node joins through --join-addr, then through those members.
+  std::vector<config::host_port> through;
+  if (join_addr && join_addr->to_string() != ctx_.me.address) through.push_back(*join_addr);
+  if (join_addr) through.insert(through.end(), remembered.begin(), remembered.end());
+  if (join_addr && join_addr->to_string() == ctx_.me.address && remembered.empty())
     log::info() << "--join-addr is this node: waiting for others to join";
-  else if (peers() == 0 && join_addr)
-    asio::co_spawn(ex_, run_join(*join_addr), net::log_exception{"join"});
+  else if (join_addr && join_addr->to_string() == ctx_.me.address)
+    log::info() << "--join-addr is this node: rejoining through the " << remembered.size()
+                << " members it left";
+  if (peers() == 0 && !through.empty()) {
+    join_pending_ = true;
+    asio::co_spawn(ex_, run_join(std::move(through)), net::log_exception{"join"});
+  }
   asio::co_spawn(ex_, run_gossip(), net::log_exception{"gossip"});
   asio::co_spawn(ex_, run_heartbeats(), net::log_exception{"heartbeats"});
   if (peers() > 0) broadcast();
@@ -95,6 +114,7 @@ bool cluster_manager::owns(std::uint32_t p) const noexcept {
 }
 
 route cluster_manager::route_key(std::string_view key) const {
+  if (joining()) return {route::kind::unavailable, {}};
   const std::uint32_t p = common::partition_of(key);
   if (ring_.empty() || ring_.owner(p) == ctx_.me.id) return {};
   const std::string& owner = ring_.owner(p);
@@ -152,6 +172,13 @@ void cluster_manager::apply_membership() {
   std::vector<std::string> others = members_.owners();
   std::erase(others, ctx_.me.id);
   const ring::ring without_me(others);
+  // A node that was alone "owned" every partition; of those it holds no
+  // data for, only a member that was alone too awaits a (empty) handoff
+  // from it (its `before` is without_me, which names us). A cluster of
+  // several that we joined computed its incoming partitions from its own
+  // ring: sending it thousands of empty partitions would only delay
+  // settling (each MIGRATE_DONE costs the receiver an fsync).
+  const bool empty_ones_awaited = !was_alone || without_me.nodes().size() <= 1;
 
   for (std::uint32_t p = 0; p < common::partition_count; ++p) {
     const bool owned_before = !old.empty() && old.owner(p) == ctx_.me.id;
@@ -162,7 +189,8 @@ void cluster_manager::apply_membership() {
       outgoing_.erase(p);
     } else {
       incoming_.erase(p);
-      if (owned_before || !ctx_.eng.data().partition(p).empty()) outgoing_.insert(p);
+      if ((owned_before && empty_ones_awaited) || !ctx_.eng.data().partition(p).empty())
+        outgoing_.insert(p);
     }
   }
   // A removed member will never finish sending.
@@ -304,14 +332,16 @@ asio::awaitable<std::string> cluster_manager::join(config::host_port addr) {
   const auto theirs = dkv::cluster::decode_membership(reply->rest);
   if (!theirs) co_return addr.to_string() + ": malformed membership";
   if (members_.merge(*theirs)) apply_membership();
+  join_pending_ = false;
   broadcast();
   log::info() << "joined the cluster through " << addr.to_string() << " at epoch " << epoch();
   co_return std::string();
 }
 
-asio::awaitable<void> cluster_manager::run_join(config::host_port addr) {
+asio::awaitable<void> cluster_manager::run_join(std::vector<config::host_port> addrs) {
   asio::steady_timer t(ex_);
   for (int attempt = 1; !stopped_ && peers() == 0; ++attempt) {
+    const config::host_port addr = addrs[static_cast<std::size_t>(attempt - 1) % addrs.size()];
     const std::string err = co_await join(addr);
     if (err.empty()) co_return;
     if (attempt == 1 || attempt % 10 == 0)
@@ -428,7 +458,8 @@ std::string cluster_manager::info_text() const {
     << "migrated_partitions_received:" << counters_.partitions_received << "\r\n"
     << "migrated_keys_received:" << counters_.keys_received << "\r\n"
     << "digest_mismatches:" << counters_.digest_mismatches << "\r\n"
-    << "leaving:" << leaving_ << "\r\n";
+    << "leaving:" << leaving_ << "\r\n"
+    << "joining:" << joining() << "\r\n";
   return o.str();
 }
 

@@ -65,7 +65,9 @@ asio::awaitable<key_outcome> router::run(op kind, std::string key, std::string v
     // Ownership is read afresh on every attempt: the ring may have changed.
     const route r = cluster_.route_key(key);
     if (r.where == route::kind::unavailable)
-      co_return error(status::unavailable, "owner node " + r.node + " is down");
+      co_return error(status::unavailable, r.node.empty()
+                                               ? "this node has not joined its cluster yet"
+                                               : "owner node " + r.node + " is down");
     if (r.where == route::kind::remote) {
       std::uint8_t flags = proto::flag::forwarded;
       if (cond == put_condition::if_absent) flags |= proto::flag::if_absent;

@@ -10,6 +10,9 @@ Everything here talks to 127.0.0.1 only. Binaries come from $DKV_BIN
   run_node_once(d) runs one that is expected to refuse to start.
 - BinaryClient speaks the binary frames of protocol/PROTOCOL.md.
 - RespClient sends raw bytes and reads RESP2 replies back as raw bytes.
+- Clusters: NodeTestCase.start_cluster(n) starts n nodes that join through
+  the first; wait_settled(nodes) waits until their INFO agrees (members,
+  epoch, nothing arriving or leaving); cluster_state(node) reads the numbers.
 """
 
 import contextlib
@@ -27,6 +30,7 @@ import unittest
 
 HOST = "127.0.0.1"
 WAIT = 10.0  # upper bound of every wait, in seconds
+SETTLE = 30.0  # upper bound for a cluster to settle after a change, in seconds
 
 BIN_DIR = os.environ.get("DKV_BIN") or os.path.join(
     os.path.dirname(os.path.abspath(__file__)), "..", "..", "build", "bin")
@@ -278,8 +282,7 @@ class NodeTestCase(unittest.TestCase):
 
     def info(self, node):
         """INFO over a fresh RESP connection, as a dict of str."""
-        with contextlib.closing(RespClient(node.port)) as c:
-            return c.info()
+        return node_info(node)
 
     def assert_values(self, node, expected, batch=500):
         """Checks with MGET that every key of `expected` ({key: value, or
@@ -298,16 +301,101 @@ class NodeTestCase(unittest.TestCase):
         self.addCleanup(tmp.cleanup)
         return tmp.name
 
+    def put_all(self, nodes, items, rng, chunk=500):
+        """PUTs {key: value} in chunks, each pipelined through a node picked
+        by rng from `nodes`; every PUT must be acknowledged."""
+        keys = list(items)
+        for i in range(0, len(keys), chunk):
+            part = keys[i:i + chunk]
+            replies = self.binary(rng.choice(nodes)).batch(
+                [(PUT, b(k) + b(items[k])) for k in part])
+            bad = [(k, r) for k, r in zip(part, replies) if r.status != OK]
+            self.assertEqual(bad[:3], [], "%d PUTs failed" % len(bad))
+
+    def get_all(self, node, keys):
+        """GETs `keys` through one node, pipelined: {key: Reply}."""
+        with contextlib.closing(BinaryClient(node.port)) as c:
+            return dict(zip(keys, c.batch([(GET, b(k)) for k in keys])))
+
+    # -- clusters
+
+    def start_cluster(self, count, prefix="n", **flags):
+        """Starts `count` nodes (ids prefix1..prefixN, no REPL unless
+        flags say otherwise); the others join through the first. Waits
+        until the cluster has settled."""
+        flags.setdefault("no_repl", True)
+        nodes = [self.start_node(prefix + "1", **flags)]
+        for i in range(2, count + 1):
+            nodes.append(self.start_node(prefix + str(i), join_addr=nodes[0].addr, **flags))
+        self.wait_settled(nodes)
+        return nodes
+
+    def wait_settled(self, nodes, timeout=SETTLE):
+        """Waits until `nodes` form a settled cluster (see settled());
+        returns their cluster_state()s."""
+        last = []
+
+        def check():
+            last[:] = [cluster_state(n) for n in nodes]
+            return settled(last)
+
+        if not poll(check, timeout, interval=0.1):
+            self.fail("cluster of %s not settled within %.0fs: %s"
+                      % ([n.id for n in nodes], timeout, last))
+        return last
+
+
+def node_info(node):
+    """INFO over a fresh RESP connection, as a dict of str."""
+    with contextlib.closing(RespClient(node.port)) as c:
+        return c.info()
+
+
+# --------------------------------------------------------------------------
+# Clusters (DESIGN.md sections 5-7; INFO "# Cluster")
+
+PARTITIONS = 4096
+
+CLUSTER_FIELDS = dict(epoch="epoch", members="members", owned="partitions_owned",
+                      incoming="partitions_incoming", outgoing="partitions_outgoing",
+                      leaving="leaving", keys="keys", received="migrated_keys_received",
+                      sent="migrated_keys_sent", mismatches="digest_mismatches",
+                      joining="joining")
+
+
+def cluster_state(node):
+    """The cluster numbers of a node's INFO as a dict of ints (keys of
+    CLUSTER_FIELDS), plus its id; None when it does not answer."""
+    try:
+        info = node_info(node)
+    except OSError:
+        return None
+    state = {name: int(info[field]) for name, field in CLUSTER_FIELDS.items()}
+    state["id"] = node.id
+    return state
+
+
+def settled(states):
+    """True when these cluster_state()s are those of a settled cluster made
+    of exactly these nodes: all answer, agree on the epoch, count them all
+    as members, own all partitions between them, and have nothing arriving,
+    leaving or still to hand off."""
+    return (all(states) and len({s["epoch"] for s in states}) == 1
+            and sum(s["owned"] for s in states) == PARTITIONS
+            and all(s["members"] == len(states) and s["incoming"] == 0 and s["outgoing"] == 0
+                    and s["leaving"] == 0 and s["joining"] == 0 for s in states))
+
 
 # --------------------------------------------------------------------------
 # Connections
 
 
 class Conn:
-    """A buffered TCP connection to 127.0.0.1 with a timeout on every call."""
+    """A buffered TCP connection to 127.0.0.1 (or another loopback `host`)
+    with a timeout on every call."""
 
-    def __init__(self, port, timeout=WAIT):
-        self.sock = socket.create_connection((HOST, port), timeout=timeout)
+    def __init__(self, port, timeout=WAIT, host=HOST):
+        self.sock = socket.create_connection((host, port), timeout=timeout)
         self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.buf = b""
 
@@ -480,6 +568,25 @@ class BinaryClient(Conn):
 
     def stats(self):
         return self.request(STATS).value.decode()
+
+    def batch(self, requests, window=256):
+        """Sends [(opcode, body)] with up to `window` requests in flight and
+        matches the replies by request id (a node may answer out of order);
+        returns them in request order."""
+        base, replies, sent, got = self.next_rid, [None] * len(requests), 0, 0
+        self.next_rid += len(requests)
+        while got < len(requests):
+            n = min(len(requests) - sent, window - (sent - got))
+            if n:
+                self.send(b"".join(frame(op, body, rid=(base + sent + i + 1) & 0xFFFFFFFF)
+                                   for i, (op, body) in enumerate(requests[sent:sent + n])))
+                sent += n
+            r = self.read_reply()
+            i = (r.rid - base - 1) & 0xFFFFFFFF
+            assert i < sent and replies[i] is None, "unexpected reply: %r" % r
+            replies[i] = r
+            got += 1
+        return replies
 
     def pipeline(self, requests, window=256):
         """Sends [(opcode, body)] with up to `window` requests in flight;

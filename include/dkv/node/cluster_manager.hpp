@@ -37,7 +37,9 @@ namespace dkv::node {
 // Where a key's requests go.
 struct route {
   enum class kind { local, remote, unavailable } where = kind::local;
-  std::string node;  // remote: the owner; unavailable: the owner that is down
+  // remote: the owner; unavailable: the owner that is down, or empty while
+  // this node has not joined the cluster of its --join-addr yet.
+  std::string node;
 };
 
 struct migration_counters {
@@ -87,6 +89,9 @@ class cluster_manager {
   // Removes a dead member for good; error text or empty.
   std::string forget(std::string_view id);
   bool leaving() const noexcept { return leaving_; }
+  // Started with --join-addr and not a member yet: it owns no key (its
+  // empty store must not answer "not found" for the cluster's keys).
+  bool joining() const noexcept { return join_pending_ && peers() == 0; }
   bool in_cluster() const noexcept { return members_.owners().size() > 1 || peers() > 0; }
 
   // ---- peer requests (binary_handler, peer connections) ------------------
@@ -123,7 +128,8 @@ class cluster_manager {
   client::link& link_to(const dkv::cluster::member& m);
   boost::asio::awaitable<void> run_gossip();
   boost::asio::awaitable<void> run_heartbeats();
-  boost::asio::awaitable<void> run_join(config::host_port addr);
+  // Joins through addrs[0], addrs[1], ... in turn, retrying until joined.
+  boost::asio::awaitable<void> run_join(std::vector<config::host_port> addrs);
   boost::asio::awaitable<void> exchange(std::string node);
 
   boost::asio::any_io_executor ex_;
@@ -144,6 +150,7 @@ class cluster_manager {
   std::minstd_rand rng_{std::random_device{}()};  // gossip partner choice
   bool stopped_ = false;
   bool leaving_ = false;
+  bool join_pending_ = false;
 };
 
 }  // namespace dkv::node

@@ -1,0 +1,199 @@
+"""Clusters of real kv-node processes on 127.0.0.1 (DESIGN.md sections 5-7,
+protocol/PROTOCOL.md section 10): formation and routing, a node killed and
+restarted, the REPL's cluster commands, and a node of another cluster.
+Migration under load is in test_cluster_migration.py."""
+
+import os
+import random
+import subprocess
+import time
+import unittest
+
+from harness import (KVCTL, NOT_FOUND, OK, PARTITIONS, PUT, UNAVAILABLE, NodeTestCase, b,
+                     cluster_state, free_port, poll, run)
+
+SEED = int(os.environ.get("DKV_TEST_SEED") or time.time())
+
+
+class FormationTest(NodeTestCase):
+    def test_three_nodes_serve_every_key_through_every_node(self):
+        nodes = self.start_cluster(3)
+        states = [cluster_state(n) for n in nodes]
+        self.assertEqual(sum(s["owned"] for s in states), PARTITIONS)
+        for s in states:  # rendezvous placement: about a third each
+            self.assertGreater(s["owned"], PARTITIONS // 3 * 0.85, states)
+
+        rng = random.Random(SEED)
+        items = {b"key-%05d" % i: b"value-%05d-" % i + os.urandom(8).hex().encode()
+                 for i in range(10000)}
+        self.put_all(nodes, items, rng)
+        for node in nodes:
+            self.assert_values(node, items)
+        # Each key is stored once, on its owner.
+        keys = [cluster_state(n)["keys"] for n in nodes]
+        self.assertEqual(sum(keys), len(items), keys)
+        for k in keys:
+            self.assertGreater(k, len(items) // 3 * 0.8, keys)
+
+
+class JoinTest(NodeTestCase):
+    def test_node_waits_for_its_seed_and_serves_no_key_before_joining(self):
+        port = free_port()
+        seed_addr = "127.0.0.1:%d" % port
+        joiner = self.start_node("n2", join_addr=seed_addr, no_repl=True)
+        # Not a member yet: its empty store must not answer for the
+        # cluster's keys, reads and writes are refused.
+        conn = self.binary(joiner)
+        for r in (conn.get("k"), conn.put("k", "v")):
+            self.assertEqual((r.status, r.message),
+                             (UNAVAILABLE, "this node has not joined its cluster yet"))
+        self.assertEqual(self.resp(joiner).cmd("GET", "k"),
+                         b"-UNAVAILABLE this node has not joined its cluster yet\r\n")
+        self.assertEqual(cluster_state(joiner)["joining"], 1)
+        self.assertEqual(run([KVCTL, "-a", joiner.addr, "health"]).returncode, 1)
+
+        # The seed comes up: the joiner's retries (every second) get in.
+        seed = self.start_node("n1", port=port, peer_addr=seed_addr, no_repl=True)
+        self.assertEqual(self.binary(seed).put("k", "v").status, OK)
+        self.wait_settled([seed, joiner])
+        self.assertEqual(cluster_state(joiner)["joining"], 0)
+        self.assertEqual(self.binary(joiner).get("k").value, b"v")
+        self.assertEqual(run([KVCTL, "-a", joiner.addr, "health"]).returncode, 0)
+
+
+class NodeFailureTest(NodeTestCase):
+    def test_killed_node_is_unavailable_then_rejoins_with_its_data(self):
+        n1, n2 = self.start_cluster(2)
+        workdir = self.tempdir()
+        n3 = self.start_node("n3", workdir=workdir, no_repl=True, join_addr=n1.addr)
+        self.wait_settled([n1, n2, n3])
+        items = {b"k-%04d" % i: b"v-%04d" % i for i in range(3000)}
+        self.put_all([n1, n2, n3], items, random.Random(SEED))
+        on_n3 = cluster_state(n3)["keys"]
+        self.assertGreater(on_n3, 500)
+
+        n3.kill()
+        killed_at = time.monotonic()
+
+        def check_reads(node):
+            """Every key through `node`: n3's answer UNAVAILABLE naming
+            n3, the others their value. Returns (n3's keys, messages)."""
+            replies = self.get_all(node, list(items))
+            failed = {k: r for k, r in replies.items() if r.status != OK}
+            for k, r in replies.items():
+                if r.status == OK:
+                    self.assertEqual(r.value, items[k])
+                else:
+                    self.assertEqual(r.status, UNAVAILABLE, r)
+                    self.assertIn("n3", r.message)
+            return failed, {r.message for r in failed.values()}
+
+        for node in (n1, n2):
+            failed, messages = check_reads(node)
+            self.assertEqual(len(failed), on_n3, messages)
+        # Once the heartbeats time out (3 s), n3 is reported down.
+        self.assertTrue(poll(lambda: all("down" in m for m in check_reads(n1)[1]), timeout=6,
+                             interval=0.2), "n3 not reported down")
+        down_after = time.monotonic() - killed_at
+        _, messages = check_reads(n2)
+        self.assertEqual(messages, {"owner node n3 is down"})
+        self.assertLess(down_after, 6)
+        # Writes: the keys of the survivors work, n3's fail the same way.
+        replies = self.binary(n1).batch([(PUT, b(k) + b(v + b"!")) for k, v in items.items()])
+        self.assertEqual(sum(r.status == UNAVAILABLE for r in replies), on_n3)
+        self.assertEqual(sum(r.status == OK for r in replies), len(items) - on_n3)
+        for (k, v), r in zip(items.items(), replies):
+            if r.status == OK:
+                items[k] = v + b"!"
+
+        # Back with its data dir and no --join-addr: it rejoins as itself
+        # (at a new port) and every key is readable again.
+        n3 = self.start_node("n3", workdir=workdir, no_repl=True)
+        self.assertTrue(n3.wait_log("rejoining the cluster as n3"))
+
+        def all_readable():
+            return all(r.status == OK and r.value == items[k]
+                       for node in (n1, n2, n3)
+                       for k, r in self.get_all(node, list(items)).items())
+
+        self.assertTrue(poll(all_readable, timeout=15, interval=0.3), "keys still missing")
+        self.wait_settled([n1, n2, n3])
+        self.assertEqual(cluster_state(n3)["keys"], on_n3)
+
+
+class ReplTest(NodeTestCase):
+    def test_ring_peers_join_leave_and_forget(self):
+        n1 = self.start_node("n1", stdin=subprocess.PIPE)
+        self.assertEqual(n1.repl("ring"), ["epoch 1, 4096 partitions", "n1 4096 partitions"])
+        self.assertEqual(n1.repl("peers"), ["n1 %s up self" % n1.addr])
+        self.assertEqual(n1.repl("leave"), ["error: not in a cluster"])
+        self.assertEqual(n1.repl("forget n2"), ["error: unknown node 'n2'"])
+        self.assertTrue(n1.alive())
+
+        n2 = self.start_node("n2", stdin=subprocess.PIPE)
+        out = n2.repl("join " + n1.addr)
+        self.assertEqual(len(out), 1)
+        self.assertRegex(out[0], r"^joined at epoch \d+$")
+        self.assertEqual(n2.repl("join " + n1.addr), ["error: already in a cluster (leave first)"])
+        n3 = self.start_node("n3", join_addr=n1.addr, no_repl=True)
+        self.wait_settled([n1, n2, n3])
+        ring = n2.repl("ring")
+        self.assertRegex(ring[0], r"^epoch \d+, 4096 partitions$")
+        counts = dict(line.split(" ")[:2] for line in ring[1:])
+        self.assertEqual(sorted(counts), ["n1", "n2", "n3"])
+        self.assertEqual(sum(int(c) for c in counts.values()), PARTITIONS)
+        peers = {line.split()[0]: line.split()[1:] for line in n1.repl("peers")}
+        self.assertEqual(peers["n1"], [n1.addr, "up", "self"])
+        self.assertEqual(peers["n3"][:2], [n3.addr, "up"])
+        self.assertRegex(peers["n3"][2], r"^\d+\.\ds$")
+
+        items = {b"r-%04d" % i: b"v%d" % i for i in range(2000)}
+        self.put_all([n1, n2], items, random.Random(SEED))
+        self.assertEqual(n1.repl("forget n3"),
+                         ["error: node 'n3' is not down; only a down node can be forgotten"])
+        n3.kill()
+        self.assertTrue(poll(lambda: any(line.startswith("n3 ") and " down " in line
+                                         for line in n1.repl("peers")), timeout=6, interval=0.2),
+                        "n3 never reported down")
+        self.assertEqual(n1.repl("forget n3"), ["forgot n3"])
+        # The survivors own everything; n3's keys are lost, the others stay.
+        states = self.wait_settled([n1, n2])
+        self.assertEqual(sum(s["owned"] for s in states), PARTITIONS)
+        self.assertEqual([line.split()[:2] for line in n2.repl("ring")[1:]],
+                         [["n1", str(states[0]["owned"])], ["n2", str(states[1]["owned"])]])
+        self.assertIn("n3 %s removed -" % n3.addr, n2.repl("peers"))
+        replies = self.get_all(n2, list(items))
+        self.assertFalse([r for r in replies.values() if r.status not in (OK, NOT_FOUND)])
+        present = {k for k, r in replies.items() if r.status == OK}
+        self.assertEqual(len(present), sum(s["keys"] for s in states))
+
+        # leave in a cluster: n2 hands its keys to n1, prints progress, exits 0.
+        n2.send("leave\n")
+        lines = []
+        while (line := n2.read_line()) is not None:
+            lines.append(line)
+        self.assertEqual(n2.wait(), 0)
+        self.assertRegex(lines[-1], r"^left the cluster: \d+ partitions handed off \(\d+ keys")
+        for line in lines[:-1]:
+            self.assertRegex(line, r"^leaving: \d+ partitions to hand off")
+        self.wait_settled([n1])
+        self.assert_values(n1, {k: items[k] for k in present})
+
+
+class ClusterNameTest(NodeTestCase):
+    def test_node_of_another_cluster_cannot_join(self):
+        n1, n2 = self.start_cluster(2)
+        before = [cluster_state(n) for n in (n1, n2)]
+        other = self.start_node("x1", cluster="other", join_addr=n1.addr, no_repl=True)
+        self.assertTrue(other.wait_log("refused"), other.log_text())
+        self.assertTrue(n1.wait_log("refusing peer x1 of cluster 'other'"))
+        time.sleep(1.5)  # a gossip round or two
+        self.assertEqual([cluster_state(n) for n in (n1, n2)], before)
+        # It stays alone, not joined: it answers no key (and keeps trying).
+        state = cluster_state(other)
+        self.assertEqual((state["members"], state["epoch"], state["joining"]), (1, 1, 1))
+        self.assertEqual(self.binary(other).get("k").status, UNAVAILABLE)
+
+
+if __name__ == "__main__":
+    unittest.main()
