@@ -67,7 +67,11 @@ void say(std::string_view text) { std::cout << text << std::endl; }
 
 repl::repl(asio::any_io_executor ex, context& ctx, cluster_manager& cluster,
            std::function<void()> request_exit)
-    : ex_(std::move(ex)), ctx_(ctx), cluster_(cluster), request_exit_(std::move(request_exit)) {}
+    : ex_(std::move(ex)),
+      ctx_(ctx),
+      cluster_(cluster),
+      route_(ctx, cluster),
+      request_exit_(std::move(request_exit)) {}
 
 bool repl::start() {
   // Asio accepts a regular file (epoll refuses it with EPERM, and Asio then
@@ -143,11 +147,11 @@ asio::awaitable<void> repl::execute(std::string_view line) {
     if (key.empty() || !trim(rest).empty()) {
       say(std::string("usage: ") + std::string(cmd) + " <key>");
     } else if (cmd == "get") {
-      const auto v = ctx_.eng.get(key);
-      say(v ? *v : "(nil)");
+      const key_outcome o = co_await route_.get(std::string(key));
+      if (!failed(o)) say(o.code == protocol::status::ok ? o.value : "(nil)");
     } else {
-      const auto w = ctx_.eng.del(key);
-      if (co_await acknowledged(w.lsn)) say(w.existed ? "(integer) 1" : "(integer) 0");
+      const key_outcome o = co_await route_.del(std::string(key));
+      if (!failed(o)) say(o.code == protocol::status::ok ? "(integer) 1" : "(integer) 0");
     }
   } else if (cmd == "put") {
     const auto key = next_word(rest);
@@ -155,7 +159,9 @@ asio::awaitable<void> repl::execute(std::string_view line) {
     if (key.empty() || value.empty()) {
       say("usage: put <key> <value>");
     } else {
-      if (co_await acknowledged(ctx_.eng.put(key, value).lsn)) say("OK");
+      const key_outcome o =
+          co_await route_.put(std::string(key), std::string(value), put_condition::always);
+      if (!failed(o)) say("OK");
     }
   } else if (cmd == "query") {
     const auto addr = next_word(rest);
@@ -233,16 +239,11 @@ asio::awaitable<void> repl::query(std::string_view addr_text, std::string_view k
   }
 }
 
-asio::awaitable<bool> repl::acknowledged(std::uint64_t lsn) {
-  // Not `lsn != 0 && co_await ...`: GCC 12 leaves a co_await inside a
-  // short-circuit operand out of the coroutine's resume table, and the
-  // resumption traps (SIGILL).
-  if (lsn != 0) {
-    const bool durable = co_await ctx_.eng.log().async_wait(lsn);
-    if (durable) co_return true;
-  }
-  say("error: " + ctx_.eng.write_failure());
-  co_return false;
+bool repl::failed(const key_outcome& o) {
+  if (!protocol::is_error(o.code)) return false;
+  if (o.code == protocol::status::io_error) say("error: " + o.message);  // the disk's words
+  else say("error: " + std::string(protocol::status_name(o.code)) + ": " + o.message);
+  return true;
 }
 
 }  // namespace dkv::node

@@ -180,6 +180,29 @@ class ReplTest(NodeTestCase):
         self.assert_values(n1, {k: items[k] for k in present})
 
 
+    def test_get_put_del_go_to_the_owner(self):
+        n1 = self.start_node("n1", stdin=subprocess.PIPE)
+        n2 = self.start_node("n2", join_addr=n1.addr, no_repl=True)
+        self.wait_settled([n1, n2])
+        keys = ["repl-%d" % i for i in range(20)]
+        for k in keys:
+            self.assertEqual(n1.repl("put %s value of %s" % (k, k)), ["OK"])
+        # Stored on their owners: readable through n2, about half on each.
+        conn = self.binary(n2)
+        self.assertEqual([conn.get(k).value.decode() for k in keys],
+                         ["value of " + k for k in keys])
+        self.assertEqual(sum(cluster_state(n)["keys"] for n in (n1, n2)), len(keys))
+        self.assertGreater(cluster_state(n2)["keys"], 0)
+        self.assertGreater(cluster_state(n1)["keys"], 0)
+        for k in keys:
+            self.assertEqual(conn.put(k, "new " + k).status, OK)
+            self.assertEqual(n1.repl("get " + k), ["new " + k])
+            self.assertEqual(n1.repl("del " + k), ["(integer) 1"])
+            self.assertEqual(n1.repl("del " + k), ["(integer) 0"])
+            self.assertEqual(n1.repl("get " + k), ["(nil)"])
+            self.assertEqual(conn.get(k).status, NOT_FOUND)
+
+
 class ClusterNameTest(NodeTestCase):
     def test_node_of_another_cluster_cannot_join(self):
         n1, n2 = self.start_cluster(2)

@@ -16,7 +16,8 @@ from harness import (GET, NOT_FOUND, OK, PUT, UNAVAILABLE, WAIT, BinaryClient, N
 
 SEED = int(os.environ.get("DKV_TEST_SEED") or time.time())
 BATCH = 32  # requests pipelined per round trip of the load threads
-RATE = 2000  # requests per second of each load thread (bounds the keys to check)
+# Requests per second of each load thread (bounds the keys to check at the end).
+RATE = int(os.environ.get("DKV_TEST_RATE") or 2000)
 
 
 def report(*args):

@@ -14,6 +14,7 @@
 #include <boost/asio/posix/stream_descriptor.hpp>
 
 #include "dkv/node/cluster_manager.hpp"
+#include "dkv/node/router.hpp"
 
 namespace dkv::node {
 
@@ -33,12 +34,13 @@ class repl {
   boost::asio::awaitable<void> run();
   boost::asio::awaitable<void> execute(std::string_view line);
   boost::asio::awaitable<void> query(std::string_view addr, std::string_view key);
-  // Waits for a write to be durable; prints the error and returns false if not.
-  boost::asio::awaitable<bool> acknowledged(std::uint64_t lsn);
+  // Prints the error of a failed outcome; false when it did not fail.
+  static bool failed(const key_outcome& o);
 
   boost::asio::any_io_executor ex_;
   context& ctx_;
   cluster_manager& cluster_;
+  router route_;  // get/put/del go where the key lives, as a client's would
   std::function<void()> request_exit_;
   std::unique_ptr<boost::asio::posix::stream_descriptor> in_;
   bool prompt_ = false;
