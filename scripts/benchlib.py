@@ -161,10 +161,13 @@ class Servers:
                 time.sleep(0.05)
         fail(self.prog, f"{name}: nothing listening on port {port} after 10 s")
 
-    def redis(self, name="redis"):
-        port = free_port()
+    def redis(self, name="redis", extra=(), port=None):
+        """redis-server without persistence; `extra` options override that."""
+        port = port or free_port()
+        os.makedirs(os.path.join(self.work, name), exist_ok=True)
         return self.start(name, ["redis-server", "--bind", HOST, "--port", str(port),
-                                 "--save", "", "--appendonly", "no", "--dir", self.work], port)
+                                 "--save", "", "--appendonly", "no",
+                                 "--dir", os.path.join(self.work, name), *extra], port)
 
     def memcached(self, name="memcached"):
         port = free_port()
@@ -172,8 +175,9 @@ class Servers:
         return self.start(name, ["memcached", "-t", "1", "-l", HOST, "-p", str(port),
                                  "-m", "4096", *root], port)
 
-    def kv_node(self, bin_dir, name="dkv", extra=()):
-        port = free_port()
+    def kv_node(self, bin_dir, name="dkv", extra=(), port=None):
+        """A kv-node whose data dir survives a restart under the same name."""
+        port = port or free_port()
         return self.start(name, [os.path.join(bin_dir, "kv-node"), "--id", name,
                                  "--peer-addr", f"{HOST}:{port}", "--no-repl",
                                  "--data-dir", os.path.join(self.work, name, "data"),
