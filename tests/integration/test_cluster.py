@@ -37,6 +37,20 @@ class FormationTest(NodeTestCase):
 
 
 class JoinTest(NodeTestCase):
+    def test_concurrent_joins_through_different_members_converge(self):
+        nodes = self.start_cluster(3)
+        items = {b"c-%04d" % i: b"v-%04d" % i for i in range(2000)}
+        self.put_all(nodes, items, random.Random(SEED))
+        # n4 and n5 join at the same moment, each through another member.
+        nodes.append(self.start_node("n4", join_addr=nodes[0].addr, no_repl=True))
+        nodes.append(self.start_node("n5", join_addr=nodes[1].addr, no_repl=True))
+        states = self.wait_settled(nodes)
+        self.assertEqual({s["members"] for s in states}, {5}, states)
+        self.assertEqual(len({s["epoch"] for s in states}), 1, states)
+        for node in nodes:
+            self.assert_values(node, items)
+
+
     def test_node_waits_for_its_seed_and_serves_no_key_before_joining(self):
         port = free_port()
         seed_addr = "127.0.0.1:%d" % port
