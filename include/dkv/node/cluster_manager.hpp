@@ -92,7 +92,7 @@ class cluster_manager {
   // Started with --join-addr and not a member yet: it owns no key (its
   // empty store must not answer "not found" for the cluster's keys).
   bool joining() const noexcept { return join_pending_ && peers() == 0; }
-  bool in_cluster() const noexcept { return members_.owners().size() > 1 || peers() > 0; }
+  bool in_cluster() const noexcept { return peers() > 0; }
 
   // ---- peer requests (binary_handler, peer connections) ------------------
   // Merges a gossiped membership; returns ours, encoded.
