@@ -61,6 +61,13 @@ po::options_description settings_options() {
                                    "or skip-corrupt (skip damaged blocks, report them)")
     ("snapshot-min-bytes", text("BYTES"), "WAL bytes that make a snapshot due "
                                           "(default 67108864; also >= data size)")
+    ("max-connections", text("N"), "open client connections; more are refused with an "
+                                   "error (default 10000)")
+    ("max-output-bytes", text("BYTES"), "unsent replies that close a connection (default 67108864)")
+    ("client-write-timeout-ms", text("MS"), "close a client whose write makes no progress "
+                                            "for MS (default 30000)")
+    ("request-timeout-ms", text("MS"), "close a client whose request stays incomplete "
+                                       "for MS (default 30000)")
     ("no-repl", po::value<std::string>()->zero_tokens()->implicit_value("true"),
                 "do not read commands from stdin");
   // clang-format on
@@ -271,6 +278,15 @@ node_config build(const po::variables_map& vm) {
   }
   if (auto v = r.get("snapshot-min-bytes"))
     c.snapshot_min_bytes = ranged("snapshot-min-bytes", *v, 4096, 0xFFFFFFFFu);
+
+  if (auto v = r.get("max-connections"))
+    c.max_connections = ranged("max-connections", *v, 1, 1000000);
+  if (auto v = r.get("max-output-bytes"))
+    c.max_output_bytes = ranged("max-output-bytes", *v, 4096, 0xFFFFFFFFu);
+  if (auto v = r.get("client-write-timeout-ms"))
+    c.client_write_timeout_ms = ranged("client-write-timeout-ms", *v, 1, 86400000);
+  if (auto v = r.get("request-timeout-ms"))
+    c.request_timeout_ms = ranged("request-timeout-ms", *v, 1, 86400000);
 
   if (auto v = r.get("no-repl")) {
     if (*v == "1" || *v == "true" || *v == "yes" || *v == "on") c.repl = false;

@@ -1,49 +1,117 @@
 #include "dkv/net/stream.hpp"
 
 #include <algorithm>
+#include <memory>
+#include <optional>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/buffer.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/asio/write.hpp>
 
 namespace dkv::net {
 
 namespace asio = boost::asio;
+using clock = std::chrono::steady_clock;
 
 namespace {
 constexpr std::size_t min_read = 16 * 1024;
-}
 
-asio::awaitable<void> run_stream(asio::ip::tcp::socket& socket, read_buffer& buf,
-                                 stream_handler& handler) {
+// A deadline on one socket operation: when it passes, the socket is closed,
+// which ends the pending read or write with an error. The timer's handler
+// may already be queued when the operation completes, so it holds shared
+// state and acts only if its arming is still the current one and the
+// owning coroutine is still alive.
+class deadline {
+ public:
+  explicit deadline(asio::ip::tcp::socket& sock)
+      : timer_(sock.get_executor()), state_(std::make_shared<state>()) {
+    state_->sock = &sock;
+  }
+  ~deadline() { state_->sock = nullptr; }
+  deadline(const deadline&) = delete;
+  deadline& operator=(const deadline&) = delete;
+
+  void arm(clock::time_point at) {
+    const std::uint64_t gen = ++state_->gen;
+    timer_.expires_at(at);
+    timer_.async_wait([st = state_, gen](boost::system::error_code ec) {
+      if (ec || !st->sock || st->gen != gen) return;
+      st->fired = true;
+      boost::system::error_code ignored;
+      st->sock->close(ignored);
+    });
+  }
+  void disarm() {
+    ++state_->gen;
+    timer_.cancel();
+  }
+  bool fired() const { return state_->fired; }
+
+ private:
+  struct state {
+    asio::ip::tcp::socket* sock = nullptr;
+    std::uint64_t gen = 0;
+    bool fired = false;
+  };
+  asio::steady_timer timer_;
+  std::shared_ptr<state> state_;
+};
+
+}  // namespace
+
+asio::awaitable<stream_end> run_stream(asio::ip::tcp::socket& socket, read_buffer& buf,
+                                       stream_handler& handler, const stream_limits& limits) {
   constexpr auto token = asio::as_tuple(asio::use_awaitable);
+  deadline dl(socket);
   std::string out;
   std::size_t need = 0;
+  // Since when the bytes at the front of `buf` have been an incomplete request.
+  std::optional<clock::time_point> partial_since;
   for (;;) {
     if (!buf.data().empty()) {
       const consume_result r = handler.on_bytes(buf.data(), out);
       buf.consume(r.consumed);
       need = r.need;
+      // A new partial request is timed from after the flush below, so a
+      // slow (but progressing) reader does not eat into its sender's time.
+      const bool new_partial = !buf.data().empty() && (r.consumed > 0 || !partial_since);
+      if (buf.data().empty()) partial_since.reset();
       // (No co_await inside || or &&: GCC 12 miscompiles it.)
       bool keep_open = true;
       if (r.settle) keep_open = co_await handler.settle(out);
-      if (!out.empty()) {
-        auto [ec, n] = co_await asio::async_write(socket, asio::buffer(out), token);
-        if (ec) co_return;
-        out.clear();
+      if (out.size() > limits.max_output) {
+        boost::system::error_code ignored;
+        socket.close(ignored);
+        co_return stream_end::output_limit;
       }
+      // Written piecewise so that the timeout measures progress, not the
+      // whole reply.
+      for (std::size_t off = 0; off < out.size();) {
+        dl.arm(clock::now() + limits.write_timeout);
+        auto [ec, n] =
+            co_await socket.async_write_some(asio::buffer(out.data() + off, out.size() - off), token);
+        dl.disarm();
+        if (dl.fired()) co_return stream_end::slow_writer;
+        if (ec) co_return stream_end::closed;
+        off += n;
+      }
+      out.clear();
+      if (new_partial) partial_since = clock::now();
       if (r.close || !keep_open) {
         boost::system::error_code ignored;
         socket.shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
-        co_return;
+        co_return stream_end::closed;
       }
       if (r.more) continue;  // complete requests are still buffered
     }
     const std::size_t have = buf.data().size();
     const auto space = buf.prepare(std::max(min_read, need > have ? need - have : 0));
+    if (partial_since) dl.arm(*partial_since + limits.request_timeout);
     auto [ec, n] = co_await socket.async_read_some(asio::buffer(space.data(), space.size()), token);
-    if (ec) co_return;
+    if (partial_since) dl.disarm();
+    if (dl.fired()) co_return stream_end::slow_sender;
+    if (ec) co_return stream_end::closed;
     buf.commit(n);
   }
 }

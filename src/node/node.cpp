@@ -96,7 +96,12 @@ int run_node(const config::node_config& cfg) {
   ctx.cluster = &cluster;
   router route(ctx, cluster);
   handoff mover(ioc.get_executor(), ctx, cluster);
-  server srv(ioc.get_executor(), ctx, route, cluster);
+  connection_limits conn_limits;
+  conn_limits.max_connections = cfg.max_connections;
+  conn_limits.stream.max_output = cfg.max_output_bytes;
+  conn_limits.stream.write_timeout = std::chrono::milliseconds(cfg.client_write_timeout_ms);
+  conn_limits.stream.request_timeout = std::chrono::milliseconds(cfg.request_timeout_ms);
+  server srv(ioc.get_executor(), ctx, route, cluster, conn_limits);
   tcp::endpoint bound;
   try {
     bound = srv.listen(resolve_listen(ioc, listen));

@@ -1,5 +1,7 @@
 #include "dkv/node/server.hpp"
 
+#include <string_view>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -16,8 +18,13 @@ namespace dkv::node {
 namespace asio = boost::asio;
 using asio::ip::tcp;
 
-server::server(asio::any_io_executor ex, context& ctx, router& route, cluster_manager& cluster)
-    : acceptor_(ex), ctx_(ctx), router_(route), cluster_(cluster) {}
+namespace {
+constexpr std::string_view too_many = "-ERR max number of clients reached\r\n";
+}
+
+server::server(asio::any_io_executor ex, context& ctx, router& route, cluster_manager& cluster,
+               connection_limits limits)
+    : acceptor_(ex), ctx_(ctx), router_(route), cluster_(cluster), limits_(limits) {}
 
 tcp::endpoint server::listen(const tcp::endpoint& ep) {
   acceptor_.open(ep.protocol());
@@ -47,6 +54,17 @@ asio::awaitable<void> server::run_accept() {
       log::warn() << "accept failed: " << ec.message();
       continue;
     }
+    if (ctx_.net.connections_current >= limits_.max_connections) {
+      // The error fits in any fresh socket's send buffer: no need to wait.
+      ++ctx_.net.rejected_connections;
+      log::warn() << "refused a connection: " << limits_.max_connections
+                  << " connections are open (--max-connections)";
+      boost::system::error_code ignored;
+      sock.non_blocking(true, ignored);
+      sock.write_some(asio::buffer(too_many.data(), too_many.size()), ignored);
+      sock.close(ignored);
+      continue;
+    }
     asio::co_spawn(acceptor_.get_executor(), run_connection(std::move(sock)),
                    net::log_exception{"connection"});
   }
@@ -74,12 +92,32 @@ asio::awaitable<void> server::run_connection(tcp::socket sock) {
                                                 asio::as_tuple(asio::use_awaitable));
   if (rec) co_return;
   buf.commit(n);
+  net::stream_end end = net::stream_end::closed;
   if (static_cast<std::uint8_t>(buf.data()[0]) == protocol::magic) {
     binary_handler h(ctx_, router_, cluster_);
-    co_await net::run_stream(sock, buf, h);
+    end = co_await net::run_stream(sock, buf, h, limits_.stream);
   } else {
     resp_handler h(ctx_, router_);
-    co_await net::run_stream(sock, buf, h);
+    end = co_await net::run_stream(sock, buf, h, limits_.stream);
+  }
+  switch (end) {
+    case net::stream_end::closed:
+      break;
+    case net::stream_end::slow_writer:
+      ++ctx_.net.closed_slow_writers;
+      log::warn() << "closed connection " << id << ": no write progress for "
+                  << limits_.stream.write_timeout.count() << " ms (--client-write-timeout-ms)";
+      break;
+    case net::stream_end::output_limit:
+      ++ctx_.net.closed_slow_writers;
+      log::warn() << "closed connection " << id << ": replies exceed "
+                  << limits_.stream.max_output << " bytes (--max-output-bytes)";
+      break;
+    case net::stream_end::slow_sender:
+      ++ctx_.net.closed_slow_senders;
+      log::warn() << "closed connection " << id << ": request incomplete for "
+                  << limits_.stream.request_timeout.count() << " ms (--request-timeout-ms)";
+      break;
   }
 }
 

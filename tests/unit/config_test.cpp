@@ -139,6 +139,28 @@ BOOST_AUTO_TEST_CASE(defaults) {
   BOOST_TEST(c.cluster == "dkv");
   BOOST_TEST((c.fsync == fsync_mode::everysec));
   BOOST_TEST(c.repl);
+  BOOST_TEST(c.max_connections == 10000u);
+  BOOST_TEST(c.max_output_bytes == 64u << 20);
+  BOOST_TEST(c.client_write_timeout_ms == 30000u);
+  BOOST_TEST(c.request_timeout_ms == 30000u);
+}
+
+BOOST_AUTO_TEST_CASE(connection_limits) {
+  const auto c = ok({"--id", "n", "--peer-addr", "h:1", "--max-connections", "3",
+                     "--max-output-bytes", "65536", "--client-write-timeout-ms", "300",
+                     "--request-timeout-ms", "250"});
+  BOOST_TEST(c.max_connections == 3u);
+  BOOST_TEST(c.max_output_bytes == 65536u);
+  BOOST_TEST(c.client_write_timeout_ms == 300u);
+  BOOST_TEST(c.request_timeout_ms == 250u);
+  BOOST_TEST(error({"--id", "n", "--peer-addr", "h:1", "--max-connections", "0"}) ==
+             "--max-connections must be between 1 and 1000000");
+  BOOST_TEST(error({"--id", "n", "--peer-addr", "h:1", "--max-output-bytes", "100"}) ==
+             "--max-output-bytes must be between 4096 and 4294967295");
+  BOOST_TEST(error({"--id", "n", "--peer-addr", "h:1", "--request-timeout-ms", "0"}) ==
+             "--request-timeout-ms must be between 1 and 86400000");
+  BOOST_TEST(error({"--id", "n", "--peer-addr", "h:1", "--client-write-timeout-ms", "x"}) ==
+             "invalid --client-write-timeout-ms 'x': expected a number");
 }
 
 BOOST_AUTO_TEST_CASE(every_option) {
@@ -255,7 +277,8 @@ BOOST_AUTO_TEST_CASE(help_and_version) {
   for (const char* opt : {"--help", "--version", "--config", "--id", "--peer-addr", "--join-addr",
                           "--data-dir", "--listen", "--port", "--log-dir", "--log-level",
                           "--max-frame", "--max-key", "--cluster", "--fsync",
-                          "--no-repl", "DKV_"}) {
+                          "--no-repl", "--max-connections", "--max-output-bytes",
+                          "--client-write-timeout-ms", "--request-timeout-ms", "DKV_"}) {
     BOOST_TEST_CONTEXT(opt) { BOOST_TEST(help.find(opt) != std::string::npos); }
   }
   BOOST_TEST(help.find("positional-args") == std::string::npos);

@@ -8,6 +8,7 @@
 // gigabytes of replies), so the replies in memory stay under reply_budget
 // plus one reply.
 
+#include <chrono>
 #include <cstddef>
 #include <string>
 #include <string_view>
@@ -44,9 +45,32 @@ class stream_handler {
   virtual boost::asio::awaitable<bool> settle(std::string& out) = 0;
 };
 
-// Runs until the peer closes, an I/O error, or the handler asks to close.
+// Per-connection limits against clients that hold the node's resources.
+struct stream_limits {
+  // Replies larger than this in one flush close the connection instead of
+  // being written (with reply_budget, only one huge reply can get there).
+  std::size_t max_output = std::size_t{64} << 20;
+  // A write that makes no progress for this long closes the connection: a
+  // client that never reads must not keep its replies (and socket) forever.
+  std::chrono::milliseconds write_timeout{30000};
+  // A request that stays incomplete in the buffer this long closes the
+  // connection (slowloris). An idle connection with an empty buffer is fine.
+  std::chrono::milliseconds request_timeout{30000};
+};
+
+// Why run_stream returned.
+enum class stream_end {
+  closed,        // peer closed, I/O error, or the handler asked to close
+  slow_writer,   // write_timeout passed without write progress
+  output_limit,  // replies exceeded max_output
+  slow_sender,   // a request stayed incomplete past request_timeout
+};
+
+// Runs until the peer closes, an I/O error, the handler asks to close, or a
+// limit is hit (the socket is then closed without a reply).
 // `buf` may already hold bytes (the ones read to pick the protocol).
-boost::asio::awaitable<void> run_stream(boost::asio::ip::tcp::socket& socket, read_buffer& buf,
-                                        stream_handler& handler);
+boost::asio::awaitable<stream_end> run_stream(boost::asio::ip::tcp::socket& socket,
+                                              read_buffer& buf, stream_handler& handler,
+                                              const stream_limits& limits);
 
 }  // namespace dkv::net

@@ -28,6 +28,9 @@ struct server_counters {
   std::uint64_t connections_current = 0;
   std::uint64_t commands = 0;
   std::uint64_t protocol_errors = 0;
+  std::uint64_t rejected_connections = 0;  // over --max-connections
+  std::uint64_t closed_slow_writers = 0;   // write timeout or --max-output-bytes
+  std::uint64_t closed_slow_senders = 0;   // request incomplete past --request-timeout-ms
 };
 
 class cluster_manager;

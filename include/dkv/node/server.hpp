@@ -2,6 +2,13 @@
 // The node's single TCP port. Each accepted connection is one coroutine that
 // owns its socket; the first byte picks the protocol (0xDB: binary frames,
 // anything else: RESP). stop() closes the acceptor, then every connection.
+//
+// Limits: at most max_connections are open at once (peers count too); one
+// more is sent the RESP error "-ERR max number of clients reached" without
+// reading anything (the node cannot know its protocol before it sends a
+// byte; binary clients see a bad magic byte and fail) and closed. Each
+// connection runs under net::stream_limits; every limit hit is logged once
+// and counted in the INFO/STATS counters.
 
 #include <cstdint>
 #include <unordered_map>
@@ -9,14 +16,21 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
 
+#include "dkv/net/stream.hpp"
 #include "dkv/node/cluster_manager.hpp"
 #include "dkv/node/router.hpp"
 
 namespace dkv::node {
 
+struct connection_limits {
+  std::uint64_t max_connections = 10000;
+  net::stream_limits stream;
+};
+
 class server {
  public:
-  server(boost::asio::any_io_executor ex, context& ctx, router& route, cluster_manager& cluster);
+  server(boost::asio::any_io_executor ex, context& ctx, router& route, cluster_manager& cluster,
+         connection_limits limits = {});
 
   // Binds and listens; throws boost::system::system_error on failure.
   boost::asio::ip::tcp::endpoint listen(const boost::asio::ip::tcp::endpoint& ep);
@@ -31,6 +45,7 @@ class server {
   context& ctx_;
   router& router_;
   cluster_manager& cluster_;
+  connection_limits limits_;
   // Open connections, so stop() can close them. The coroutine frame owns
   // the socket and removes its entry when it ends.
   std::unordered_map<std::uint64_t, boost::asio::ip::tcp::socket*> live_;
