@@ -60,7 +60,8 @@ int show(const std::string& cmd, const proto::reply_view& r) {
     const auto text = fields.bytes();
     if (!text) return fail("malformed reply");
     const auto field = [&](std::string_view name) -> std::string {
-      const std::string key = "\n" + std::string(name) + ":";
+      std::string key(1, '\n');  // (not "\n" + ...: GCC 12 -O3 warns falsely on it)
+      key.append(name).push_back(':');
       const auto at = text->find(key);
       if (at == std::string_view::npos) return {};
       const auto start = at + key.size();
