@@ -27,7 +27,9 @@ key_outcome error(status code, std::string message) { return {code, {}, std::mov
 
 bool router::local_read(std::string_view key) const {
   if (cluster_.route_key(key).where != route::kind::local) return false;
-  return ctx_.eng.exists(key) || !cluster_.incoming_from(common::partition_of(key));
+  // The store lookup only matters while the partition is arriving (rare):
+  // ask the cheap question first, so a plain GET looks the key up once.
+  return !cluster_.incoming_from(common::partition_of(key)) || ctx_.eng.exists(key);
 }
 
 bool router::local_write(std::string_view key) const {
