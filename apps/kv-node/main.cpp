@@ -9,6 +9,7 @@
 #include <stdexcept>
 
 #include "dkv/config/node_config.hpp"
+#include "dkv/config/secrets.hpp"
 #include "dkv/log/log.hpp"
 #include "dkv/node/node.hpp"
 
@@ -45,6 +46,8 @@ int main(int argc, char** argv) {
     return 2;
   }
   const auto& cfg = std::get<dkv::config::node_config>(parsed);
+  // Secrets given as flags must not stay visible in ps / /proc/<pid>/cmdline.
+  dkv::config::scrub_argv(argc, argv, dkv::config::secret_options);
 
   dkv::log::level level{};
   dkv::log::parse_level(cfg.log_level, level);

@@ -1,5 +1,5 @@
 // kvctl: a scriptable client of the dkv binary protocol.
-//   kvctl [-a host:port] [-t timeout_ms] get|put|del|mget|ping|stats ARGS...
+//   kvctl [-a host:port] [-t timeout_ms] [--pass-file FILE] get|put|del|mget|ping|stats ARGS...
 // Exit status: 0 found/ok, 1 not found, 2 error (message on stderr).
 
 #include <unistd.h>
@@ -15,6 +15,8 @@
 
 #include "dkv/client/call.hpp"
 #include "dkv/config/host_port.hpp"
+#include "dkv/config/secrets.hpp"
+#include "dkv/protocol/auth_messages.hpp"
 #include "dkv/protocol/body.hpp"
 #include "dkv/protocol/messages.hpp"
 
@@ -26,7 +28,7 @@ constexpr int exit_ok = 0, exit_not_found = 1, exit_error = 2;
 constexpr std::uint32_t rid = 1;
 
 constexpr const char* usage =
-    "usage: kvctl [-a host:port] [-t timeout_ms] COMMAND [ARGS]\n"
+    "usage: kvctl [-a host:port] [-t timeout_ms] [--pass-file FILE] COMMAND [ARGS]\n"
     "  get KEY             print the value (exit 1 if not found)\n"
     "  put KEY VALUE|-     write a value ('-' reads it from stdin, binary-safe)\n"
     "  del KEY             delete (exit 1 if it did not exist)\n"
@@ -35,7 +37,9 @@ constexpr const char* usage =
     "  stats               print the node's statistics\n"
     "  health              exit 0 when the node serves and holds all its partitions\n"
     "                      (joined, none arriving, not leaving), else 1 and why\n"
-    "The address defaults to $DKV_ADDR, else 127.0.0.1:8001.\n";
+    "The address defaults to $DKV_ADDR, else 127.0.0.1:8001. A node with --requirepass\n"
+    "needs the password: from --pass-file, else $DKV_REQUIREPASS, else the file named\n"
+    "by $DKV_REQUIREPASS_FILE (the node's own variables, so a pod's probes find it).\n";
 
 int fail(const std::string& msg) {
   std::cerr << "kvctl: " << msg << std::endl;
@@ -53,6 +57,9 @@ int show(const std::string& cmd, const proto::reply_view& r) {
     if (cmd == "get") std::cerr << "(nil)" << std::endl;
     return exit_not_found;
   }
+  if (r.code == proto::status::auth_required)
+    return fail("the node requires a password, and none or a wrong one was given "
+                "(--pass-file, DKV_REQUIREPASS)");
   if (proto::is_error(r.code))
     return fail(std::string(proto::status_name(r.code)) + ": " + std::string(r.message));
   proto::body_reader fields(r.rest);
@@ -118,11 +125,13 @@ int main(int argc, char** argv) {
   const char* env_addr = std::getenv("DKV_ADDR");
   std::string addr_text = env_addr ? env_addr : "127.0.0.1:8001";
   long timeout_ms = 5000;
+  std::string pass_file;
   std::size_t i = 0;
   for (; i < args.size() && args[i].size() > 1 && args[i][0] == '-'; ++i) {
-    if ((args[i] == "-a" || args[i] == "-t") && i + 1 < args.size()) {
+    if ((args[i] == "-a" || args[i] == "-t" || args[i] == "--pass-file") && i + 1 < args.size()) {
       if (args[i] == "-a") addr_text = args[++i];
-      else timeout_ms = std::strtol(args[++i].c_str(), nullptr, 10);
+      else if (args[i] == "-t") timeout_ms = std::strtol(args[++i].c_str(), nullptr, 10);
+      else pass_file = args[++i];
     } else if (args[i] == "-h" || args[i] == "--help") {
       std::cout << usage;
       return exit_ok;
@@ -139,10 +148,26 @@ int main(int argc, char** argv) {
   if (!addr) return fail("invalid address '" + addr_text + "': expected host:port");
   if (timeout_ms <= 0) return fail("invalid timeout");
 
+  std::string password;
+  if (pass_file.empty()) {
+    const char* env_pass = std::getenv("DKV_REQUIREPASS");
+    const char* env_file = std::getenv("DKV_REQUIREPASS_FILE");
+    if (env_pass && *env_pass) password = env_pass;
+    else if (env_file && *env_file) pass_file = env_file;
+  }
+  if (!pass_file.empty()) {
+    std::string error;
+    auto from_file = dkv::config::read_secret_file(pass_file, error);
+    if (!from_file) return fail(error);
+    password = std::move(*from_file);
+  }
+
   const std::string cmd = args[i++];
   const std::vector<std::string> rest(args.begin() + static_cast<long>(i), args.end());
   std::string value;
   std::string request;
+  // AUTH first (its reply is skipped: a wrong password shows as AUTH_REQUIRED).
+  if (!password.empty()) proto::encode_auth(request, 0, password);
   if (cmd == "get" && rest.size() == 1) {
     proto::encode_get(request, rid, rest[0]);
   } else if (cmd == "del" && rest.size() == 1) {

@@ -9,9 +9,12 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
+#include "dkv/cluster/peer_auth.hpp"
 #include "dkv/log/log.hpp"
+#include "dkv/net/random.hpp"
 #include "dkv/net/read_buffer.hpp"
 #include "dkv/net/spawn.hpp"
+#include "dkv/protocol/auth_messages.hpp"
 #include "dkv/protocol/messages.hpp"
 
 namespace dkv::client {
@@ -23,12 +26,13 @@ using boost::system::error_code;
 namespace {
 constexpr auto token = asio::as_tuple(asio::use_awaitable);
 constexpr std::chrono::milliseconds max_backoff{2000};
+constexpr std::chrono::seconds handshake_timeout{5};
 }  // namespace
 
-link::link(asio::any_io_executor ex, config::host_port addr, std::string hello_frame)
+link::link(asio::any_io_executor ex, config::host_port addr, peer_credentials creds)
     : ex_(ex),
       addr_(std::move(addr)),
-      hello_(std::move(hello_frame)),
+      creds_(std::move(creds)),
       socket_(ex),
       write_signal_(ex, asio::steady_timer::time_point::max()),
       // A new link counts as heard from now: a peer just learned of is not
@@ -90,14 +94,21 @@ asio::awaitable<void> link::run() {
     auto [cec, ep] = co_await asio::async_connect(socket_, endpoints, token);
     ec = cec;
   }
+  net::read_buffer buf;
   if (!ec) {
     socket_.set_option(tcp::no_delay(true), ec);
+    if (auto why = co_await handshake(buf); !why.empty()) {
+      last_error_ = std::move(why);
+      log::warn() << "peer " << addr_.to_string() << ": " << last_error_;
+      ec = asio::error::connection_refused;
+    }
+  }
+  if (!ec) {
     state_ = state::up;
     last_heard_ = clock::now();
     backoff_ = std::chrono::milliseconds(100);
-    out_.insert(0, hello_);
     last_error_.clear();
-    co_await (run_reader() || run_writer());
+    co_await (run_reader(buf) || run_writer());
     ec = asio::error::connection_reset;
   }
   if (last_error_.empty()) last_error_ = ec.message();
@@ -123,14 +134,71 @@ asio::awaitable<void> link::run_writer() {
   }
 }
 
-asio::awaitable<void> link::run_reader() {
-  net::read_buffer buf;
+asio::awaitable<std::string> link::handshake(net::read_buffer& buf) {
+  using namespace asio::experimental::awaitable_operators;
+  asio::steady_timer deadline(ex_, handshake_timeout);
+  auto done = co_await (handshake_steps(buf) || deadline.async_wait(token));
+  if (done.index() == 1) co_return "no answer to the peer handshake within 5 s";
+  co_return std::get<0>(std::move(done));
+}
+
+asio::awaitable<std::string> link::handshake_steps(net::read_buffer& buf) {
+  namespace proto = dkv::protocol;
+  proto::peer_hello hello{creds_.id, creds_.cluster, !creds_.secret.empty(), {}};
+  net::fill_random(hello.challenge);
+  std::string frame;
+  proto::encode_peer_hello(frame, 0, hello);
+  if (auto [ec, n] = co_await asio::async_write(socket_, asio::buffer(frame), token); ec)
+    co_return "handshake: " + ec.message();
+  auto got = co_await read_frame(buf);
+  if (!got) co_return "handshake: " + got.error().message();
+  const auto reply = proto::decode_reply(got->body);
+  if (!reply) co_return "handshake: malformed reply";
+  if (proto::is_error(reply->code))
+    co_return "handshake refused: " + std::string(proto::status_name(reply->code)) + ": " +
+        std::string(reply->message);
+  const auto theirs = proto::decode_peer_hello_reply(reply->rest);
+  if (!theirs) co_return "handshake: malformed PEER_HELLO reply";
+  if (theirs->node_id == creds_.id) co_return "handshake: the node answers with this node's own id";
+  const cluster::handshake_view transcript{hello.challenge, theirs->challenge, creds_.id,
+                                           theirs->node_id, creds_.cluster};
+  if (!cluster::check_peer_proof(creds_.secret, cluster::peer_role::responder, transcript,
+                                 theirs->proof))
+    co_return "cluster secret mismatch: the node could not prove it knows this node's secret";
+  frame.clear();
+  proto::encode_peer_proof(
+      frame, 0, cluster::peer_proof(creds_.secret, cluster::peer_role::initiator, transcript));
+  if (auto [ec, n] = co_await asio::async_write(socket_, asio::buffer(frame), token); ec)
+    co_return "handshake: " + ec.message();
+  got = co_await read_frame(buf);
+  if (!got) co_return "handshake: " + got.error().message();
+  const auto verdict = proto::decode_reply(got->body);
+  if (!verdict) co_return "handshake: malformed reply";
+  if (proto::is_error(verdict->code))
+    co_return "handshake refused: " + std::string(proto::status_name(verdict->code)) + ": " +
+        std::string(verdict->message);
+  co_return std::string();
+}
+
+asio::awaitable<boost::system::result<reply>> link::read_frame(net::read_buffer& buf) {
   for (;;) {
-    auto space = buf.prepare(16 * 1024);
+    const auto f = protocol::parse_frame(buf.data(), protocol::default_max_frame);
+    if (f.state == protocol::parse_state::complete) {
+      reply r{f.header, std::string(f.body)};
+      buf.consume(f.consumed);
+      co_return r;
+    }
+    if (f.state == protocol::parse_state::bad) co_return error_code(asio::error::invalid_argument);
+    auto space = buf.prepare(4096);
     auto [ec, n] = co_await socket_.async_read_some(asio::buffer(space.data(), space.size()), token);
-    if (ec) co_return;
+    if (ec) co_return ec;
     buf.commit(n);
-    last_heard_ = clock::now();
+  }
+}
+
+asio::awaitable<void> link::run_reader(net::read_buffer& buf) {
+  // `buf` may hold bytes that arrived with the end of the handshake.
+  for (;;) {
     for (;;) {
       const auto f = protocol::parse_frame(buf.data(), protocol::default_max_frame);
       if (f.state == protocol::parse_state::need_more) break;
@@ -138,20 +206,18 @@ asio::awaitable<void> link::run_reader() {
         last_error_ = "bad frame from peer: " + std::string(f.why);
         co_return;
       }
-      if (f.header.request_id == 0) {  // the HELLO reply
-        const auto r = protocol::decode_reply(f.body);
-        if (!r || protocol::is_error(r->code)) {
-          last_error_ = "handshake refused: " + std::string(r ? r->message : "malformed reply");
-          log::warn() << "peer " << addr_.to_string() << ": " << last_error_;
-          co_return;
-        }
-      } else if (const auto it = pending_.find(f.header.request_id); it != pending_.end()) {
+      if (const auto it = pending_.find(f.header.request_id); it != pending_.end()) {
         *it->second.slot = reply{f.header, std::string(f.body)};
         it->second.timer->cancel();
         pending_.erase(it);
       }
       buf.consume(f.consumed);
     }
+    auto space = buf.prepare(16 * 1024);
+    auto [ec, n] = co_await socket_.async_read_some(asio::buffer(space.data(), space.size()), token);
+    if (ec) co_return;
+    buf.commit(n);
+    last_heard_ = clock::now();
   }
 }
 

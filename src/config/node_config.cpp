@@ -12,6 +12,9 @@
 
 #include <boost/program_options.hpp>
 
+#include "dkv/common/names.hpp"
+#include "dkv/config/secrets.hpp"
+
 // How the three sources are merged: Program_options' store() keeps the first
 // value it sees for an option, so the command line is stored first, then the
 // environment, then the config file. Every setting is read as a plain string
@@ -24,7 +27,6 @@ namespace {
 namespace po = boost::program_options;
 
 constexpr std::string_view version_text = "kv-node 0.1.0";
-constexpr std::size_t max_id_length = 64;
 constexpr std::uint32_t min_max_frame = 1024;
 constexpr std::uint32_t max_max_frame = 1u << 30;
 constexpr std::uint32_t max_max_key = 1u << 20;
@@ -68,6 +70,15 @@ po::options_description settings_options() {
                                             "for MS (default 30000)")
     ("request-timeout-ms", text("MS"), "close a client whose request stays incomplete "
                                        "for MS (default 30000)")
+    ("idle-timeout-ms", text("MS"), "close a client connection idle for MS (default 0: never)")
+    ("max-preauth-bytes", text("BYTES"), "largest request before a client authenticates "
+                                         "(default 16384; only with --requirepass)")
+    ("requirepass", text("PASSWORD"), "clients must AUTH with PASSWORD (prefer "
+                                      "--requirepass-file or DKV_REQUIREPASS: see README)")
+    ("requirepass-file", text("FILE"), "read the client password from FILE")
+    ("cluster-secret", text("SECRET"), "peers must prove they know SECRET (prefer "
+                                       "--cluster-secret-file or DKV_CLUSTER_SECRET)")
+    ("cluster-secret-file", text("FILE"), "read the cluster secret from FILE")
     ("no-repl", po::value<std::string>()->zero_tokens()->implicit_value("true"),
                 "do not read commands from stdin");
   // clang-format on
@@ -174,14 +185,9 @@ std::uint32_t ranged(const std::string& option, const std::string& value, std::u
 }
 
 void check_name(const std::string& option, const std::string& value) {
-  const bool ok = !value.empty() && value.size() <= max_id_length && value != "." &&
-                  value != ".." && std::all_of(value.begin(), value.end(), [](char c) {
-                    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-                           (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
-                  });
-  if (!ok) {
+  if (!common::is_valid_name(value)) {
     throw bad_config{"invalid --" + option + " '" + value + "': expected 1 to " +
-                     std::to_string(max_id_length) + " of A-Z a-z 0-9 . _ -"};
+                     std::to_string(common::max_name_length) + " of A-Z a-z 0-9 . _ -"};
   }
 }
 
@@ -211,6 +217,22 @@ class reader {
  private:
   const po::variables_map& vm_;
 };
+
+// A secret from --NAME or --NAME-file (not both); empty when neither.
+std::string secret(const reader& r, const std::string& name) {
+  const auto value = r.get(name.c_str());
+  const auto file = r.get((name + "-file").c_str());
+  if (value && file) throw bad_config{"give --" + name + " or --" + name + "-file, not both"};
+  if (file) {
+    std::string error;
+    auto s = read_secret_file(*file, error);
+    if (!s) throw bad_config{"invalid --" + name + "-file: " + error};
+    return *s;
+  }
+  if (value && value->size() > max_secret_size)
+    throw bad_config{"--" + name + " is longer than " + std::to_string(max_secret_size) + " bytes"};
+  return value.value_or(std::string());
+}
 
 node_config build(const po::variables_map& vm) {
   const reader r(vm);
@@ -288,6 +310,17 @@ node_config build(const po::variables_map& vm) {
   if (auto v = r.get("request-timeout-ms"))
     c.request_timeout_ms = ranged("request-timeout-ms", *v, 1, 86400000);
 
+  if (auto v = r.get("idle-timeout-ms"))
+    c.idle_timeout_ms = ranged("idle-timeout-ms", *v, 0, 86400000);
+  if (auto v = r.get("max-preauth-bytes"))
+    c.max_preauth_bytes = ranged("max-preauth-bytes", *v, 256, c.max_frame);
+  c.cluster_secret = secret(r, "cluster-secret");
+  c.requirepass = secret(r, "requirepass");
+  if (!r.get("listen") && c.requirepass.empty() && !is_loopback_host(c.listen.host)) {
+    c.listen.host = "127.0.0.1";
+    c.protected_mode = true;
+  }
+
   if (auto v = r.get("no-repl")) {
     if (*v == "1" || *v == "true" || *v == "yes" || *v == "on") c.repl = false;
     else if (*v == "0" || *v == "false" || *v == "no" || *v == "off") c.repl = true;
@@ -331,6 +364,9 @@ parse_outcome parse_node_config(int argc, const char* const* argv, env_lookup en
     return config_error{"unexpected argument '" + words.front() + "'"};
   }
 
+  bool secret_in_argv = false;
+  for (const auto name : secret_options) secret_in_argv = secret_in_argv || vm.count(std::string(name));
+
   try {
     po::store(environment_options(settings, env), vm);
   } catch (const po::error& e) {
@@ -357,7 +393,9 @@ parse_outcome parse_node_config(int argc, const char* const* argv, env_lookup en
   }
 
   try {
-    return build(vm);
+    node_config c = build(vm);
+    c.secret_in_argv = secret_in_argv;
+    return c;
   } catch (const bad_config& e) {
     return config_error{e.message};
   } catch (const boost::bad_any_cast&) {

@@ -2,6 +2,7 @@
 
 #include "dkv/common/key_hash.hpp"
 #include "dkv/log/log.hpp"
+#include "dkv/protocol/auth_messages.hpp"
 #include "dkv/protocol/messages.hpp"
 #include "dkv/protocol/peer_messages.hpp"
 
@@ -39,7 +40,7 @@ net::consume_result binary_handler::handle(std::string_view in, std::string& out
     // A peer's MIGRATE frame carries a whole entry (key, value and version)
     // of the largest size a client may write: allow it that headroom.
     const std::uint32_t max_body =
-        peer_.empty() ? ctx_.lim.max_frame : ctx_.lim.max_frame + ctx_.lim.max_key + peer_headroom;
+        peer_.empty() ? request_limit() : ctx_.lim.max_frame + ctx_.lim.max_key + peer_headroom;
     const auto f = proto::parse_frame(in.substr(r.consumed), max_body);
     if (f.state == proto::parse_state::need_more) {
       r.need = f.header.body_length ? proto::header_size + f.header.body_length : 0;
@@ -47,6 +48,8 @@ net::consume_result binary_handler::handle(std::string_view in, std::string& out
     }
     if (f.state == proto::parse_state::bad) {
       ++ctx_.net.protocol_errors;
+      if (!authenticated() && f.error == status::too_large)
+        refuse_preauth("frame over --max-preauth-bytes");
       log::warn() << "closing binary connection: " << f.why;
       proto::reply_error(out, f.header.opcode, f.header.request_id, f.error, f.why);
       r.consumed = in.size();
@@ -74,28 +77,47 @@ bool binary_handler::dispatch(std::uint8_t op, std::uint8_t flags, std::uint32_t
     proto::reply_error(out, op, rid, e.code, e.why);
     return true;
   };
+  if (op == static_cast<std::uint8_t>(proto::peer_opcode::peer_hello))
+    return on_peer_hello(rid, body, out);
+  if (op == static_cast<std::uint8_t>(proto::peer_opcode::peer_proof))
+    return on_peer_proof(rid, body, out);
   if (proto::is_peer_opcode(op)) {
     if (peer_.empty())
       return bad_body({status::not_allowed, "peer opcode on a client connection"});
     dispatch_peer(op, rid, body, out);
     return true;
   }
-  switch (static_cast<proto::opcode>(op)) {
+  const auto kind = static_cast<proto::opcode>(op);
+  if (!authenticated() && kind != proto::opcode::hello && kind != proto::opcode::ping &&
+      kind != proto::opcode::auth) {
+    refuse_preauth(std::string(proto::opcode_name(op)) + " before AUTH");
+    proto::reply_error(out, op, rid, status::auth_required, "authentication required");
+    return true;
+  }
+  switch (kind) {
     case proto::opcode::hello: {
+      // The node id and cluster a HELLO carries are informational: only the
+      // peer handshake makes a peer.
       const auto req = proto::decode_hello(body);
       if (!req) return bad_body(req.error);
       if (req.value->version != proto::wire_version)
         return bad_body({status::bad_version, "unsupported protocol version"});
-      if (!req.value->node_id.empty()) {
-        if (req.value->cluster != ctx_.me.cluster) {
-          log::warn() << "refusing peer " << req.value->node_id << " of cluster '"
-                      << req.value->cluster << "'";
-          proto::reply_error(out, op, rid, status::not_allowed, "node belongs to another cluster");
-          return false;
-        }
-        peer_ = std::string(req.value->node_id);
-      }
       proto::reply_hello(out, rid, ctx_.me.id, ctx_.me.cluster);
+      return true;
+    }
+    case proto::opcode::auth: {
+      const auto req = proto::decode_auth(body);
+      if (!req) return bad_body(req.error);
+      switch (authenticate(req.value->password)) {
+        case auth_outcome::ok:
+          proto::reply_status(out, op, rid, status::ok);
+          return true;
+        case auth_outcome::no_password:
+          return bad_body({status::not_allowed, "no password is configured"});
+        case auth_outcome::wrong:
+          proto::reply_error(out, op, rid, status::auth_failed, "invalid password");
+          return true;
+      }
       return true;
     }
     case proto::opcode::ping: {

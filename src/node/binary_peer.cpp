@@ -59,6 +59,9 @@ void binary_handler::dispatch_peer(std::uint8_t op, std::uint32_t rid, std::stri
       track_synced(ctx_.eng.log().last_appended());
       return proto::reply_status(out, op, rid, status::ok);
     }
+    case proto::peer_opcode::peer_hello:
+    case proto::peer_opcode::peer_proof:
+      break;  // the handshake (binary_handshake.cpp) never gets here
   }
   malformed("unknown peer opcode");
 }

@@ -134,13 +134,15 @@ bool cluster_manager::is_down(std::string_view id) const {
          std::chrono::duration<double>(down_after).count();
 }
 
+client::peer_credentials cluster_manager::credentials() const {
+  return {ctx_.me.id, ctx_.me.cluster, ctx_.sec.peer_secret};
+}
+
 link& cluster_manager::link_to(const member& m) {
   auto it = links_.find(m.id);
   const auto addr = config::parse_host_port(m.address);
   if (it == links_.end()) {
-    std::string hello;
-    proto::encode_hello(hello, 0, ctx_.me.id, ctx_.me.cluster);
-    auto l = std::make_shared<link>(ex_, addr.value_or(config::host_port{}), std::move(hello));
+    auto l = std::make_shared<link>(ex_, addr.value_or(config::host_port{}), credentials());
     it = links_.emplace(m.id, std::move(l)).first;
   } else if (addr) {
     it->second->set_address(*addr);
@@ -314,9 +316,7 @@ asio::awaitable<void> cluster_manager::run_heartbeats() {
 }
 
 asio::awaitable<std::string> cluster_manager::join(config::host_port addr) {
-  std::string hello;
-  proto::encode_hello(hello, 0, ctx_.me.id, ctx_.me.cluster);
-  auto l = std::make_shared<link>(ex_, addr, std::move(hello));
+  auto l = std::make_shared<link>(ex_, addr, credentials());
   const std::uint32_t rid = l->next_rid();
   std::string frame;
   proto::encode_join(frame, rid, ctx_.me.id, ctx_.me.address);

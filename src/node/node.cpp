@@ -80,6 +80,22 @@ asio::awaitable<void> run_drain(context& ctx, const repl& console,
   signals.cancel();
 }
 
+// Says who may talk to the node; never the secrets themselves.
+void log_security(const config::node_config& cfg) {
+  if (cfg.protected_mode)
+    log::warn() << "protected mode: no --requirepass, so listening on loopback only; "
+                   "give --listen HOST to serve other hosts, or set a password";
+  log::info() << "client authentication: " << (cfg.requirepass.empty() ? "off" : "on (AUTH)")
+              << "; peer authentication: "
+              << (cfg.cluster_secret.empty()
+                      ? (cfg.requirepass.empty() ? "none (no cluster secret)" : "the client password")
+                      : "cluster secret");
+  if (cfg.secret_in_argv)
+    log::warn() << "a secret was given on the command line: it was blanked in the process "
+                   "arguments, but shell history keeps it; prefer --requirepass-file, "
+                   "--cluster-secret-file or DKV_REQUIREPASS / DKV_CLUSTER_SECRET";
+}
+
 }  // namespace
 
 int run_node(const config::node_config& cfg) {
@@ -91,7 +107,8 @@ int run_node(const config::node_config& cfg) {
   asio::thread_pool helper(1);
   durable_log wal(ioc.get_executor(), helper, cfg.data_dir, cfg.fsync);
   context ctx(identity{cfg.id, cfg.peer_addr.to_string(), cfg.cluster, cfg.data_dir},
-              limits{cfg.max_frame, cfg.max_key}, wal);
+              limits{cfg.max_frame, cfg.max_key},
+              security{cfg.requirepass, cfg.peer_secret(), cfg.max_preauth_bytes}, wal);
   cluster_manager cluster(ioc.get_executor(), ctx, open_data_dir(cfg, ctx));
   ctx.cluster = &cluster;
   router route(ctx, cluster);
@@ -165,6 +182,7 @@ int run_node(const config::node_config& cfg) {
 
   log::info() << "serving on " << bound.address().to_string() << ":" << bound.port()
               << " (advertised " << ctx.me.address << ")";
+  log_security(cfg);
   std::cout << "READY " << bound.address().to_string() << ":" << bound.port() << std::endl;
   if (cfg.repl) console.start();
 

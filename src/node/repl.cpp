@@ -14,6 +14,7 @@
 #include "dkv/client/call.hpp"
 #include "dkv/log/log.hpp"
 #include "dkv/net/spawn.hpp"
+#include "dkv/protocol/auth_messages.hpp"
 #include "dkv/protocol/body.hpp"
 #include "dkv/protocol/messages.hpp"
 
@@ -218,6 +219,8 @@ asio::awaitable<void> repl::query(std::string_view addr_text, std::string_view k
     co_return;
   }
   std::string request;
+  // Nodes of one cluster share their password: use ours (the AUTH reply is skipped).
+  if (!ctx_.sec.requirepass.empty()) protocol::encode_auth(request, 0, ctx_.sec.requirepass);
   protocol::encode_get(request, 1, key);
   const auto r = co_await client::async_call(*addr, std::move(request), 1, query_timeout);
   if (!r) {

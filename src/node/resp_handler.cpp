@@ -4,6 +4,7 @@
 #include <cctype>
 
 #include "dkv/log/log.hpp"
+#include "dkv/node/cluster_manager.hpp"
 #include "dkv/protocol/resp_writer.hpp"
 
 namespace dkv::node {
@@ -41,6 +42,14 @@ void unknown_command(std::string& out, std::span<const std::string_view> args) {
   resp::error(out, msg);
 }
 
+constexpr std::uint32_t preauth_max_args = 16;
+constexpr std::string_view dkv_version = "0.1.0";
+constexpr std::string_view wrong_pass =
+    "WRONGPASS invalid username-password pair or user is disabled.";
+constexpr std::string_view no_password =
+    "ERR AUTH <password> called without any password configured for the default user. "
+    "Are you sure your configuration is correct?";
+
 // CONFIG GET answers for the parameters clients ask about on connect.
 constexpr std::pair<std::string_view, std::string_view> config_params[] = {
     {"save", ""}, {"appendonly", "no"}, {"databases", "1"}, {"maxmemory", "0"}};
@@ -60,7 +69,19 @@ void config_get(std::string& out, std::string_view pattern) {
 }  // namespace
 
 resp_handler::resp_handler(context& ctx, router& route) : session_handler(ctx, route) {
-  limits_.max_bulk = ctx.lim.max_frame;
+  set_limits();
+}
+
+void resp_handler::set_limits() {
+  limits_.max_bulk = request_limit();
+  if (authenticated()) {
+    limits_.max_args = resp::limits{}.max_args;
+    limits_.max_inline = resp::limits{}.max_inline;
+  } else {
+    // Enough for HELLO 2 AUTH user pass SETNAME name, as in Redis.
+    limits_.max_args = preauth_max_args;
+    limits_.max_inline = request_limit();
+  }
 }
 
 net::consume_result resp_handler::handle(std::string_view in, std::string& out) {
@@ -77,6 +98,7 @@ net::consume_result resp_handler::handle(std::string_view in, std::string& out) 
     }
     if (p.state == protocol::parse_state::bad) {
       ++ctx_.net.protocol_errors;
+      if (!authenticated()) refuse_preauth(p.why);
       log::warn() << "closing RESP connection: " << p.why;
       resp::error(out, "ERR " + std::string(p.why));
       r.consumed = in.size();
@@ -97,6 +119,13 @@ net::consume_result resp_handler::handle(std::string_view in, std::string& out) 
 bool resp_handler::execute(std::string& out) {
   const std::string_view cmd = args_[0];
   const std::size_t argc = args_.size();
+  if (iequals(cmd, "AUTH")) return auth(out), true;
+  if (iequals(cmd, "HELLO")) return hello(out), true;
+  if (!authenticated() && !iequals(cmd, "PING") && !iequals(cmd, "QUIT")) {
+    refuse_preauth(lower(cmd) + " before AUTH");
+    resp::error(out, "NOAUTH Authentication required.");
+    return true;
+  }
   auto& eng = ctx_.eng;
   const auto too_long = [&](std::string_view key) {
     if (key.size() <= ctx_.lim.max_key) return false;
@@ -202,6 +231,70 @@ bool resp_handler::execute(std::string& out) {
     unknown_command(out, args_);
   }
   return true;
+}
+
+void resp_handler::auth(std::string& out) {
+  // AUTH password | AUTH default password (the only user).
+  const std::size_t argc = args_.size();
+  if (argc != 2 && argc != 3) return wrong_arity(out, args_[0]);
+  switch (authenticate(args_[argc - 1], argc == 2 || args_[1] == "default")) {
+    case auth_outcome::ok:
+      set_limits();
+      return resp::simple_string(out, "OK");
+    case auth_outcome::no_password:
+      return resp::error(out, no_password);
+    case auth_outcome::wrong:
+      return resp::error(out, wrong_pass);
+  }
+}
+
+void resp_handler::hello(std::string& out) {
+  // HELLO [protover [AUTH username password] [SETNAME clientname]]
+  const std::size_t argc = args_.size();
+  if (argc >= 2 && args_[1] != "2") {
+    if (args_[1] == "3") return resp::error(out, "NOPROTO sorry, this protocol version is not supported.");
+    return resp::error(out, "ERR Protocol version is not an integer or out of range");
+  }
+  for (std::size_t i = 2; i < argc; ++i) {
+    if (iequals(args_[i], "AUTH") && i + 2 < argc) {
+      switch (authenticate(args_[i + 2], args_[i + 1] == "default")) {
+        case auth_outcome::ok:
+          set_limits();
+          break;
+        case auth_outcome::no_password:
+          return resp::error(out, no_password);
+        case auth_outcome::wrong:
+          return resp::error(out, wrong_pass);
+      }
+      i += 2;
+    } else if (iequals(args_[i], "SETNAME") && i + 1 < argc) {
+      ++i;  // client names are not kept
+    } else {
+      return resp::error(out, "ERR Syntax error in HELLO option '" + std::string(args_[i]) + "'");
+    }
+  }
+  if (!authenticated()) {
+    refuse_preauth("hello before AUTH");
+    return resp::error(out, "NOAUTH HELLO must be called with the client already authenticated, "
+                            "otherwise the HELLO <proto> AUTH <user> <pass> option can be used to "
+                            "authenticate the client and select the RESP protocol version at the "
+                            "same time");
+  }
+  // Redis's RESP2 HELLO reply: a flat list of field names and values.
+  const bool clustered = ctx_.cluster != nullptr && ctx_.cluster->in_cluster();
+  resp::array_header(out, 12);
+  resp::bulk(out, "server");
+  resp::bulk(out, "dkv");
+  resp::bulk(out, "version");
+  resp::bulk(out, dkv_version);
+  resp::bulk(out, "proto");
+  resp::integer(out, 2);
+  resp::bulk(out, "mode");
+  resp::bulk(out, clustered ? "cluster" : "standalone");
+  resp::bulk(out, "role");
+  resp::bulk(out, "master");
+  resp::bulk(out, "modules");
+  resp::array_header(out, 0);
 }
 
 bool resp_handler::defer_unless_local(std::size_t first, std::size_t step, bool write) {

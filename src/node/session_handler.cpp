@@ -1,5 +1,8 @@
 #include "dkv/node/session_handler.hpp"
 
+#include "dkv/common/sha256.hpp"
+#include "dkv/log/log.hpp"
+
 namespace dkv::node {
 
 net::consume_result session_handler::on_bytes(std::string_view in, std::string& out) {
@@ -27,6 +30,32 @@ boost::asio::awaitable<bool> session_handler::settle(std::string& out) {
     co_await run_deferred(out);
   }
   co_return true;
+}
+
+session_handler::auth_outcome session_handler::authenticate(std::string_view password,
+                                                            bool known_user) {
+  const std::string& want = ctx_.sec.requirepass;
+  if (want.empty()) return auth_outcome::no_password;
+  // Compare digests: equal sizes, so the time says nothing about the length.
+  const bool right =
+      common::equal_constant_time(common::sha256_of(password), common::sha256_of(want));
+  if (right && known_user) {
+    authenticated_ = true;
+    return auth_outcome::ok;
+  }
+  ++ctx_.net.auth_failures;
+  if (!auth_logged_) {
+    auth_logged_ = true;
+    log::warn() << "a client sent a wrong password (AUTH)";
+  }
+  return auth_outcome::wrong;
+}
+
+void session_handler::refuse_preauth(std::string_view why) {
+  ++ctx_.net.preauth_rejects;
+  if (auth_logged_) return;
+  auth_logged_ = true;
+  log::warn() << "refused a request before authentication: " << why;
 }
 
 }  // namespace dkv::node

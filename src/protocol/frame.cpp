@@ -6,7 +6,7 @@ namespace dkv::protocol {
 
 bool is_known_opcode(std::uint8_t raw) noexcept {
   return raw >= static_cast<std::uint8_t>(opcode::hello) &&
-         raw <= static_cast<std::uint8_t>(opcode::stats);
+         raw <= static_cast<std::uint8_t>(opcode::auth);
 }
 
 std::string_view opcode_name(std::uint8_t raw) noexcept {
@@ -15,6 +15,8 @@ std::string_view opcode_name(std::uint8_t raw) noexcept {
     case 0x41: return "JOIN";
     case 0x42: return "MIGRATE";
     case 0x43: return "MIGRATE_DONE";
+    case 0x44: return "PEER_HELLO";
+    case 0x45: return "PEER_PROOF";
     default: break;
   }
   switch (static_cast<opcode>(raw)) {
@@ -25,6 +27,7 @@ std::string_view opcode_name(std::uint8_t raw) noexcept {
     case opcode::del: return "DEL";
     case opcode::mget: return "MGET";
     case opcode::stats: return "STATS";
+    case opcode::auth: return "AUTH";
   }
   return "UNKNOWN";
 }
@@ -39,6 +42,8 @@ std::string_view status_name(status s) noexcept {
     case status::bad_version: return "BAD_VERSION";
     case status::bad_magic: return "BAD_MAGIC";
     case status::not_allowed: return "NOT_ALLOWED";
+    case status::auth_required: return "AUTH_REQUIRED";
+    case status::auth_failed: return "AUTH_FAILED";
     case status::unavailable: return "UNAVAILABLE";
     case status::internal: return "INTERNAL";
     case status::io_error: return "IO_ERROR";

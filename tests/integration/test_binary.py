@@ -3,6 +3,7 @@
 import struct
 import unittest
 
+from auth_wire import GOSSIP, PEER_HELLO, peer_hello_body
 from harness import (BAD_MAGIC, BAD_VERSION, DEL, GET, HELLO, MALFORMED, MGET, NOT_ALLOWED,
                      NOT_FOUND, OK, PING, PUT, STATS, TOO_LARGE, UNKNOWN_OPCODE, NodeTestCase,
                      b, frame, hello_body, mget_body)
@@ -37,9 +38,12 @@ class BinaryTest(NodeTestCase):
         self.assertEqual(r.status, OK)
         self.assertEqual(r.rest, b"\x01" + b("n1") + b("dkv"))
 
-    def test_hello_peer_same_cluster(self):
+    def test_hello_with_node_id_is_not_a_peer(self):
+        # Only the peer handshake makes a peer: a HELLO's node id is informational.
         r = self.client.request(HELLO, hello_body(b"n2", b"dkv"))
         self.assertEqual(r.rest, b"\x01" + b("n1") + b("dkv"))
+        r = self.client.request(GOSSIP, b"")
+        self.assert_error(r, NOT_ALLOWED, "peer opcode on a client connection")
         self.assertEqual(self.client.ping(b"after").value, b"after")
 
     def test_hello_bad_body_version_keeps_connection(self):
@@ -47,9 +51,10 @@ class BinaryTest(NodeTestCase):
         self.assert_error(r, BAD_VERSION, "unsupported protocol version")
         self.assertEqual(self.client.ping(b"x").value, b"x")
 
-    def test_hello_other_cluster_refused_and_closed(self):
-        r = self.client.request(HELLO, hello_body(b"n9", b"other"))
-        self.assertEqual(r.status, NOT_ALLOWED)
+    def test_peer_hello_other_cluster_refused_and_closed(self):
+        r = self.client.request(PEER_HELLO, peer_hello_body("n9", "other", has_secret=False),
+                                rid=0)
+        self.assert_error(r, NOT_ALLOWED, "node belongs to another cluster")
         self.assert_closed(self.client)
         self.assert_healthy()
 

@@ -223,7 +223,8 @@ class ClusterNameTest(NodeTestCase):
         before = [cluster_state(n) for n in (n1, n2)]
         other = self.start_node("x1", cluster="other", join_addr=n1.addr, no_repl=True)
         self.assertTrue(other.wait_log("refused"), other.log_text())
-        self.assertTrue(n1.wait_log("refusing peer x1 of cluster 'other'"))
+        self.assertTrue(n1.wait_log(
+            "refused a peer handshake from node x1: node belongs to another cluster"))
         time.sleep(1.5)  # a gossip round or two
         self.assertEqual([cluster_state(n) for n in (n1, n2)], before)
         # It stays alone, not joined: it answers no key (and keeps trying).

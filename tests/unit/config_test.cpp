@@ -398,3 +398,72 @@ BOOST_AUTO_TEST_CASE(config_file_errors) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(security)
+
+BOOST_AUTO_TEST_CASE(protected_mode_narrows_the_default_listen_to_loopback) {
+  const auto c = ok({"--id", "n1", "--peer-addr", "kv-0.kv:7000"});
+  BOOST_TEST(c.protected_mode);
+  BOOST_TEST((c.listen == host_port{"127.0.0.1", 7000}));
+  // A loopback peer address is already loopback only.
+  const auto local = ok({"--id", "n1", "--peer-addr", "127.0.0.3:7000"});
+  BOOST_TEST(!local.protected_mode);
+  BOOST_TEST((local.listen == host_port{"127.0.0.3", 7000}));
+  // An explicit --listen, or a password, turns it off.
+  const auto listen = ok({"--id", "n1", "--peer-addr", "kv-0.kv:7000", "--listen", "0.0.0.0"});
+  BOOST_TEST(!listen.protected_mode);
+  BOOST_TEST((listen.listen == host_port{"0.0.0.0", 7000}));
+  env_guard env{{"DKV_REQUIREPASS", "pw"}};
+  const auto pw = ok({"--id", "n1", "--peer-addr", "kv-0.kv:7000"});
+  BOOST_TEST(!pw.protected_mode);
+  BOOST_TEST((pw.listen == host_port{"kv-0.kv", 7000}));
+}
+
+BOOST_AUTO_TEST_CASE(secrets_from_flags_env_and_files) {
+  const auto flags = ok({"--id", "n1", "--peer-addr", "h:1", "--requirepass", "pw",
+                         "--cluster-secret", "cs"});
+  BOOST_TEST(flags.requirepass == "pw");
+  BOOST_TEST(flags.cluster_secret == "cs");
+  BOOST_TEST(flags.peer_secret() == "cs");
+  BOOST_TEST(flags.secret_in_argv);
+  {
+    env_guard env{{"DKV_REQUIREPASS", "pw"}};
+    const auto c = ok({"--id", "n1", "--peer-addr", "h:1"});
+    BOOST_TEST(c.peer_secret() == "pw");  // the password stands in for a cluster secret
+    BOOST_TEST(!c.secret_in_argv);
+  }
+  temp_file f("from-file\n");
+  env_guard env{{"DKV_CLUSTER_SECRET_FILE", f.path.string()}};
+  const auto c = ok({"--id", "n1", "--peer-addr", "h:1"});
+  BOOST_TEST(c.cluster_secret == "from-file");
+  BOOST_TEST(c.requirepass.empty());
+  BOOST_TEST(!c.secret_in_argv);
+  BOOST_TEST(ok({"--id", "n1", "--peer-addr", "h:1"}).peer_secret() == "from-file");
+}
+
+BOOST_AUTO_TEST_CASE(secret_errors) {
+  BOOST_TEST(error({"--id", "n1", "--peer-addr", "h:1", "--requirepass", "a",
+                    "--requirepass-file", "/x"}) ==
+             "give --requirepass or --requirepass-file, not both");
+  BOOST_TEST(error({"--id", "n1", "--peer-addr", "h:1", "--cluster-secret-file",
+                    "/nonexistent/s"}) ==
+             "invalid --cluster-secret-file: cannot read secret file '/nonexistent/s': No such "
+             "file or directory");
+  const std::string long_secret(5000, 'x');
+  BOOST_TEST(error({"--id", "n1", "--peer-addr", "h:1", "--requirepass", long_secret.c_str()}) ==
+             "--requirepass is longer than 4096 bytes");
+}
+
+BOOST_AUTO_TEST_CASE(limits_for_idle_and_preauth) {
+  const auto d = ok({"--id", "n1", "--peer-addr", "h:1"});
+  BOOST_TEST(d.idle_timeout_ms == 0u);
+  BOOST_TEST(d.max_preauth_bytes == 16384u);
+  const auto c = ok({"--id", "n1", "--peer-addr", "h:1", "--idle-timeout-ms", "60000",
+                     "--max-preauth-bytes", "1024"});
+  BOOST_TEST(c.idle_timeout_ms == 60000u);
+  BOOST_TEST(c.max_preauth_bytes == 1024u);
+  BOOST_TEST(error({"--id", "n1", "--peer-addr", "h:1", "--max-preauth-bytes", "10"}) ==
+             "--max-preauth-bytes must be between 256 and 16777216");
+}
+
+BOOST_AUTO_TEST_SUITE_END()

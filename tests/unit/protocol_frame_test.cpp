@@ -36,7 +36,7 @@ using namespace dkv::test;
 namespace ex {
 constexpr std::string_view hello_client_req = "DB 01 01 00 | 00 00 00 01 | 00 00 00 09 | 01 | 00 00 00 00 | 00 00 00 00";
 constexpr std::string_view hello_reply = "DB 01 01 01 | 00 00 00 01 | 00 00 00 12 | 00 | 01 | 00 00 00 05 | 6E 6F 64 65 31 | 00 00 00 03 | 64 6B 76";
-constexpr std::string_view hello_peer_req = "DB 01 01 00 | 00 00 00 01 | 00 00 00 11 | 01 | 00 00 00 05 | 6E 6F 64 65 32 | 00 00 00 03 | 64 6B 76";
+constexpr std::string_view hello_node_id_req = "DB 01 01 00 | 00 00 00 01 | 00 00 00 11 | 01 | 00 00 00 05 | 6E 6F 64 65 32 | 00 00 00 03 | 64 6B 76";
 constexpr std::string_view ping_req = "DB 01 02 00 | 00 00 00 02 | 00 00 00 00";
 constexpr std::string_view ping_reply = "DB 01 02 01 | 00 00 00 02 | 00 00 00 05 | 00 | 00 00 00 00";
 constexpr std::string_view ping_hi_req = "DB 01 02 00 | 00 00 00 03 | 00 00 00 06 | 00 00 00 02 | 68 69";
@@ -118,9 +118,9 @@ BOOST_AUTO_TEST_CASE(hello_client_and_reply) {
   BOOST_TEST(br.at_end());
 }
 
-BOOST_AUTO_TEST_CASE(hello_peer) {
-  check_encodes_to(ex::hello_peer_req, [](auto& o) { p::encode_hello(o, 1, "node2", "dkv"); });
-  const std::string req = from_hex(ex::hello_peer_req);
+BOOST_AUTO_TEST_CASE(hello_with_node_id) {
+  check_encodes_to(ex::hello_node_id_req, [](auto& o) { p::encode_hello(o, 1, "node2", "dkv"); });
+  const std::string req = from_hex(ex::hello_node_id_req);
   const auto d = p::decode_hello(parse_one(req, 0x01, 1, 0).body);
   BOOST_TEST_REQUIRE(d.value.has_value());
   BOOST_TEST(d.value->version == 1);
@@ -472,7 +472,7 @@ BOOST_AUTO_TEST_CASE(huge_length_refused_without_allocating) {
 }
 
 BOOST_AUTO_TEST_CASE(unknown_opcode_is_complete) {
-  for (std::uint8_t o : {0x00, 0x08, 0x7F, 0xFF}) {
+  for (std::uint8_t o : {0x00, 0x09, 0x7F, 0xFF}) {
     std::string req = from_hex("DB 01 00 00 | 00 00 00 09 | 00 00 00 02 | AA BB");
     req[2] = static_cast<char>(o);
     const auto f = p::parse_frame(req, p::default_max_frame);
@@ -481,7 +481,7 @@ BOOST_AUTO_TEST_CASE(unknown_opcode_is_complete) {
     BOOST_TEST(f.header.opcode == o);
     BOOST_TEST(!p::is_known_opcode(o));
   }
-  for (std::uint8_t o = 0x01; o <= 0x07; ++o) BOOST_TEST(p::is_known_opcode(o));
+  for (std::uint8_t o = 0x01; o <= 0x08; ++o) BOOST_TEST(p::is_known_opcode(o));
   // Reserved flag bits are carried, not refused.
   const auto f = p::parse_frame(from_hex("DB 01 02 80 | 00 00 00 01 | 00 00 00 00"), 16);
   BOOST_TEST((f.state == parse_state::complete));
@@ -499,7 +499,8 @@ p::decode_error error_of(const p::decoded<T>& d) {
   return d ? p::decode_error{status::ok, ""} : d.error;
 }
 const body_case body_cases[] = {
-    {"hello", ex::hello_peer_req, [](std::string_view b) { return error_of(p::decode_hello(b)); }},
+    {"hello", ex::hello_node_id_req,
+     [](std::string_view b) { return error_of(p::decode_hello(b)); }},
     {"ping", ex::ping_hi_req, [](std::string_view b) { return error_of(p::decode_ping(b)); }},
     {"get", ex::get_req,
      [](std::string_view b) { return error_of(p::decode_key(b, p::default_max_key)); }},
@@ -651,14 +652,16 @@ BOOST_AUTO_TEST_CASE(opcode_names) {
   BOOST_TEST(p::opcode_name(0x05) == "DEL");
   BOOST_TEST(p::opcode_name(0x06) == "MGET");
   BOOST_TEST(p::opcode_name(0x07) == "STATS");
-  for (std::uint8_t o : {0x00, 0x08, 0x7F, 0xFF}) BOOST_TEST(p::opcode_name(o) == "UNKNOWN");
+  BOOST_TEST(p::opcode_name(0x08) == "AUTH");
+  for (std::uint8_t o : {0x00, 0x09, 0x7F, 0xFF}) BOOST_TEST(p::opcode_name(o) == "UNKNOWN");
 }
 
 BOOST_AUTO_TEST_CASE(status_names) {
   const std::pair<std::uint8_t, std::string_view> table[] = {
       {0x00, "OK"},          {0x01, "NOT_FOUND"},   {0x10, "MALFORMED"},
       {0x11, "UNKNOWN_OPCODE"}, {0x12, "TOO_LARGE"}, {0x13, "BAD_VERSION"},
-      {0x14, "BAD_MAGIC"},   {0x15, "NOT_ALLOWED"}, {0x20, "UNAVAILABLE"},
+      {0x14, "BAD_MAGIC"},   {0x15, "NOT_ALLOWED"}, {0x16, "AUTH_REQUIRED"},
+      {0x17, "AUTH_FAILED"}, {0x20, "UNAVAILABLE"},
       {0x21, "INTERNAL"},    {0x22, "IO_ERROR"},
   };
   for (auto [value, name] : table) {

@@ -2,8 +2,10 @@
 // A long-lived, multiplexed binary-protocol connection to one node (DESIGN
 // §2: one pooled connection per peer). Any number of calls may be in flight;
 // replies are matched to callers by request id. The link connects on first
-// use, opens with the HELLO frame it was given, and after a failure waits
-// (backoff) before connecting again; calls made meanwhile fail at once.
+// use, runs the peer handshake (protocol/PROTOCOL.md §10.7: both nodes prove
+// they know the cluster secret) before it sends any queued frame, and after
+// a failure waits (backoff) before connecting again; calls made meanwhile
+// fail at once.
 
 #include <chrono>
 #include <cstdint>
@@ -19,14 +21,23 @@
 
 #include "dkv/client/call.hpp"
 #include "dkv/config/host_port.hpp"
+#include "dkv/net/read_buffer.hpp"
 
 namespace dkv::client {
+
+// Who the local node is in the peer handshake. `secret` may be empty (a
+// cluster without a secret); never log it.
+struct peer_credentials {
+  std::string id;
+  std::string cluster;
+  std::string secret;
+};
 
 class link : public std::enable_shared_from_this<link> {
  public:
   using clock = std::chrono::steady_clock;
 
-  link(boost::asio::any_io_executor ex, config::host_port addr, std::string hello_frame);
+  link(boost::asio::any_io_executor ex, config::host_port addr, peer_credentials creds);
   link(const link&) = delete;
   link& operator=(const link&) = delete;
 
@@ -53,13 +64,18 @@ class link : public std::enable_shared_from_this<link> {
   };
 
   boost::asio::awaitable<void> run();
-  boost::asio::awaitable<void> run_reader();
+  // The initiator's side of the handshake; empty on success, else why not.
+  boost::asio::awaitable<std::string> handshake(net::read_buffer& buf);
+  boost::asio::awaitable<std::string> handshake_steps(net::read_buffer& buf);
+  // The next whole frame from the socket (for the handshake).
+  boost::asio::awaitable<boost::system::result<reply>> read_frame(net::read_buffer& buf);
+  boost::asio::awaitable<void> run_reader(net::read_buffer& buf);
   boost::asio::awaitable<void> run_writer();
   void fail_all(boost::system::error_code ec);
 
   boost::asio::any_io_executor ex_;
   config::host_port addr_;
-  std::string hello_;
+  peer_credentials creds_;
   boost::asio::ip::tcp::socket socket_;
   boost::asio::steady_timer write_signal_;
   std::string out_;

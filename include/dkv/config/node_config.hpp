@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <variant>
 
 #include "dkv/config/host_port.hpp"
@@ -19,7 +20,11 @@ struct node_config {
   host_port peer_addr;                   // --peer-addr host:port advertised to peers (required)
   std::optional<host_port> join_addr;    // --join-addr host:port of any member
   std::string data_dir;                  // --data-dir, default ./data/<id>
-  host_port listen;                      // --listen host[:port], default: peer-addr
+  host_port listen;                      // --listen host[:port], default: peer-addr, or
+                                         // 127.0.0.1 in protected mode
+  // No --listen and no --requirepass, and --peer-addr is not a loopback
+  // address: `listen` was narrowed to 127.0.0.1 (Redis's protected mode).
+  bool protected_mode = false;
   std::optional<std::uint16_t> port;     // --port N overrides the listen port (0 = any free port);
                                          // `listen.port` already holds it
   std::string log_dir;                   // --log-dir, default ./logs (files go to <log_dir>/<id>/)
@@ -35,7 +40,23 @@ struct node_config {
   std::uint64_t max_output_bytes = 64u << 20;     // --max-output-bytes unsent replies per connection
   std::uint32_t client_write_timeout_ms = 30000;  // --client-write-timeout-ms without write progress
   std::uint32_t request_timeout_ms = 30000;       // --request-timeout-ms a request may stay partial
+  std::uint32_t idle_timeout_ms = 0;              // --idle-timeout-ms closes idle clients (0 = never)
+  std::uint32_t max_preauth_bytes = 16384;        // --max-preauth-bytes largest request before AUTH
+  // Secrets (config/secrets.hpp): never log them. Empty = none.
+  std::string cluster_secret;            // --cluster-secret[-file], DKV_CLUSTER_SECRET
+  std::string requirepass;               // --requirepass[-file], DKV_REQUIREPASS
+  bool secret_in_argv = false;           // a secret came from the command line (warn)
+
+  // The key of the peer handshake: the cluster secret, else the client
+  // password (so a node with only --requirepass still keeps strangers out of
+  // its peer door), else empty (no authentication between nodes).
+  const std::string& peer_secret() const noexcept {
+    return cluster_secret.empty() ? requirepass : cluster_secret;
+  }
 };
+
+// The options whose values are secrets (for scrub_argv).
+inline constexpr std::string_view secret_options[] = {"cluster-secret", "requirepass"};
 
 // What parsing produced: a config, or a request to print help/version and
 // exit 0, or an error (one line, no trailing newline) to print and exit 2.

@@ -3,12 +3,14 @@
 // parses every complete frame in the buffer and appends each reply.
 // Framing errors (bad magic, version, oversized length) get an error reply
 // and close the connection; a bad body or unknown opcode gets an error reply
-// and the connection stays open. A HELLO with a node id and the right
-// cluster name makes it a peer connection, which also serves the peer
-// opcodes (peer_handler) and the FORWARDED / LOCAL_ONLY request flags.
+// and the connection stays open. The peer handshake (PEER_HELLO, PEER_PROOF;
+// binary_handshake.cpp) makes it a peer connection, which also serves the
+// peer opcodes (binary_peer.cpp) and the FORWARDED / LOCAL_ONLY flags.
 
 #include <string>
 #include <vector>
+
+#include "dkv/protocol/auth_messages.hpp"
 
 #include "dkv/node/cluster_manager.hpp"
 #include "dkv/node/session_handler.hpp"
@@ -33,9 +35,23 @@ class binary_handler final : public session_handler {
   // Peer opcodes (binary_peer.cpp).
   void dispatch_peer(std::uint8_t op, std::uint32_t rid, std::string_view body,
                      std::string& out);
+  // The responder's side of the peer handshake (binary_handshake.cpp); false
+  // when the connection must close after the reply.
+  bool on_peer_hello(std::uint32_t rid, std::string_view body, std::string& out);
+  bool on_peer_proof(std::uint32_t rid, std::string_view body, std::string& out);
+  // Refuses a handshake: counts it, logs it, replies; the connection closes.
+  bool refuse_peer(std::uint8_t op, std::uint32_t rid, protocol::status code,
+                   std::string_view why, std::string& out);
 
   cluster_manager& cluster_;
-  std::string peer_;  // node id after a peer HELLO
+  std::string peer_;  // node id once the peer handshake succeeded
+
+  struct handshake {
+    bool started = false;     // PEER_HELLO answered, PEER_PROOF awaited
+    std::string initiator;    // the node id its PEER_HELLO claimed
+    protocol::nonce initiator_nonce{};
+    protocol::nonce responder_nonce{};
+  } handshake_;
 
   struct deferred_request {
     std::uint8_t op = 0;

@@ -125,6 +125,8 @@ class cluster_manager {
   void apply_membership();
   void save_state();
   void broadcast();
+  // Who this node is in the peer handshake of its links.
+  client::peer_credentials credentials() const;
   client::link& link_to(const dkv::cluster::member& m);
   boost::asio::awaitable<void> run_gossip();
   boost::asio::awaitable<void> run_heartbeats();

@@ -23,6 +23,13 @@ struct limits {
   std::uint32_t max_key = 64u << 10;
 };
 
+// Who may talk to the node. Secrets: never log them, never put them in INFO.
+struct security {
+  std::string requirepass;  // empty: clients need no AUTH
+  std::string peer_secret;  // key of the peer handshake (cluster/peer_auth.hpp); may be empty
+  std::uint32_t max_preauth_bytes = 16384;  // largest request before AUTH
+};
+
 struct server_counters {
   std::uint64_t connections_total = 0;
   std::uint64_t connections_current = 0;
@@ -31,6 +38,11 @@ struct server_counters {
   std::uint64_t rejected_connections = 0;  // over --max-connections
   std::uint64_t closed_slow_writers = 0;   // write timeout or --max-output-bytes
   std::uint64_t closed_slow_senders = 0;   // request incomplete past --request-timeout-ms
+  std::uint64_t closed_idle = 0;           // idle past --idle-timeout-ms
+  std::uint64_t auth_failures = 0;         // wrong AUTH passwords
+  std::uint64_t preauth_rejects = 0;       // requests refused before AUTH (not allowed, too large)
+  std::uint64_t peer_auth_failures = 0;    // peer handshakes refused (wrong or missing secret)
+  std::uint64_t peers_authenticated = 0;   // peer handshakes that succeeded
 };
 
 class cluster_manager;
@@ -46,11 +58,16 @@ struct snapshot_stats {
 };
 
 struct context {
-  context(identity who, limits lim, durable_log& log)
-      : me(std::move(who)), lim(lim), eng(me.id, log), started(std::chrono::steady_clock::now()) {}
+  context(identity who, limits lim, security sec, durable_log& log)
+      : me(std::move(who)),
+        lim(lim),
+        sec(std::move(sec)),
+        eng(me.id, log),
+        started(std::chrono::steady_clock::now()) {}
 
   identity me;
   limits lim;
+  security sec;
   engine eng;
   server_counters net;
   snapshot_stats snapshots;

@@ -23,6 +23,11 @@ class resp_handler final : public session_handler {
   boost::asio::awaitable<void> run_deferred(std::string& out) override;
   // Executes args_; returns false when the connection must close (QUIT).
   bool execute(std::string& out);
+  // AUTH and HELLO (the commands a client may send before authenticating).
+  void auth(std::string& out);
+  void hello(std::string& out);
+  // The parser's limits: small ones until the connection is authenticated.
+  void set_limits();
   // Defers the command when a key among args_[first], args_[first + step],
   // ... lives on another node (or its partition is still arriving).
   bool defer_unless_local(std::size_t first, std::size_t step, bool write);

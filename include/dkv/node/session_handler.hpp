@@ -9,6 +9,9 @@
 //   still arriving) is deferred: parsing stops after it, the replies so far
 //   wait, settle() runs it (run_deferred) and appends its reply, then the
 //   rest of the buffer is parsed. Replies stay in request order.
+// - client authentication: with --requirepass a connection starts
+//   unauthenticated; the front end admits only its pre-auth commands until
+//   authenticate() (AUTH) or a peer handshake succeeds.
 
 #include <algorithm>
 #include <cstdint>
@@ -23,7 +26,8 @@ namespace dkv::node {
 
 class session_handler : public net::stream_handler {
  public:
-  session_handler(context& ctx, router& route) : ctx_(ctx), router_(route) {}
+  session_handler(context& ctx, router& route)
+      : ctx_(ctx), router_(route), authenticated_(ctx.sec.requirepass.empty()) {}
 
   net::consume_result on_bytes(std::string_view in, std::string& out) final;
   boost::asio::awaitable<bool> settle(std::string& out) final;
@@ -44,6 +48,21 @@ class session_handler : public net::stream_handler {
     track(lsn);
     synced_lsn_ = std::max(synced_lsn_, lsn);
   }
+  enum class auth_outcome { ok, no_password, wrong };
+  // Checks a client password (AUTH) in constant time; counts a wrong one and
+  // logs the first of the connection. `known_user` false (a RESP user other
+  // than "default") fails like a wrong password.
+  auth_outcome authenticate(std::string_view password, bool known_user = true);
+  bool authenticated() const noexcept { return authenticated_; }
+  // A peer that proved the cluster secret may do what an authenticated client may.
+  void peer_authenticated() noexcept { authenticated_ = true; }
+  // Counts a request refused before authentication; logs the first of the connection.
+  void refuse_preauth(std::string_view why);
+  // The largest request a connection may send now.
+  std::uint32_t request_limit() const noexcept {
+    return authenticated_ ? ctx_.lim.max_frame : ctx_.sec.max_preauth_bytes;
+  }
+
   void defer() noexcept { deferred_ = true; }
   bool deferred() const noexcept { return deferred_; }
 
@@ -54,6 +73,8 @@ class session_handler : public net::stream_handler {
   std::uint64_t pending_lsn_ = 0;
   std::uint64_t synced_lsn_ = 0;
   bool deferred_ = false;
+  bool authenticated_;
+  bool auth_logged_ = false;  // a failed AUTH or pre-auth refusal was logged
 };
 
 }  // namespace dkv::node

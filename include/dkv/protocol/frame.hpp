@@ -30,6 +30,7 @@ enum class opcode : std::uint8_t {
   del = 0x05,
   mget = 0x06,
   stats = 0x07,
+  auth = 0x08,  // client password (auth_messages.hpp)
 };
 
 // True for the opcodes this build knows.
@@ -53,6 +54,8 @@ enum class status : std::uint8_t {
   bad_version = 0x13,      // header version not supported
   bad_magic = 0x14,        // first byte of a frame is not 0xDB
   not_allowed = 0x15,      // opcode not allowed on this connection
+  auth_required = 0x16,    // the node has a password and this connection has not sent it (AUTH)
+  auth_failed = 0x17,      // wrong password or peer proof; a peer handshake then closes
   unavailable = 0x20,      // owner of the key is down or unreachable
   internal = 0x21,         // unexpected failure inside the node
   io_error = 0x22,         // the node could not store the write

@@ -1,9 +1,10 @@
 #pragma once
 // Peer-only messages of the binary protocol (protocol/PROTOCOL.md §peer).
-// A connection becomes a peer connection with a HELLO carrying a node id
-// and the right cluster name; these opcodes are refused (NOT_ALLOWED) on
-// any other connection. Pure codecs: decoders return views into the body.
-// A decoder returns nullopt when the body is not exactly its layout
+// A connection becomes a peer connection only through the PEER_HELLO /
+// PEER_PROOF handshake (auth_messages.hpp, cluster/peer_auth.hpp); the
+// opcodes 0x40-0x43 are refused (NOT_ALLOWED) on any other connection.
+// Pure codecs: decoders return views into the body. A decoder returns
+// nullopt when the body is not exactly its layout
 // (truncated, trailing bytes, a count the body cannot hold, checked before
 // anything is reserved, or a partition >= common::partition_count); the
 // node answers MALFORMED.
@@ -23,8 +24,13 @@ enum class peer_opcode : std::uint8_t {
   join = 0x41,           // body: bytes id, bytes address; reply: OK + membership
   migrate = 0x42,        // body: u32 partition, u32 count, count × bytes entry (WAL entry encoding)
   migrate_done = 0x43,   // body: u32 partition, u64 count, u64 digest; reply OK or DIGEST_MISMATCH
+  // The handshake that makes a connection a peer connection (auth_messages.hpp);
+  // accepted on any binary connection.
+  peer_hello = 0x44,
+  peer_proof = 0x45,
 };
 
+// True for the opcodes that need an authenticated peer connection (0x40-0x43).
 bool is_peer_opcode(std::uint8_t raw) noexcept;
 
 // Request flags used on peer connections with GET/PUT/DEL/MGET.
