@@ -150,14 +150,9 @@ asio::awaitable<std::string> link::handshake_steps(net::read_buffer& buf) {
   proto::encode_peer_hello(frame, 0, hello);
   if (auto [ec, n] = co_await asio::async_write(socket_, asio::buffer(frame), token); ec)
     co_return "handshake: " + ec.message();
-  auto got = co_await read_frame(buf);
-  if (!got) co_return "handshake: " + got.error().message();
-  const auto reply = proto::decode_reply(got->body);
-  if (!reply) co_return "handshake: malformed reply";
-  if (proto::is_error(reply->code))
-    co_return "handshake refused: " + std::string(proto::status_name(reply->code)) + ": " +
-        std::string(reply->message);
-  const auto theirs = proto::decode_peer_hello_reply(reply->rest);
+  std::string rest;
+  if (auto why = co_await read_ok(buf, rest); !why.empty()) co_return why;
+  const auto theirs = proto::decode_peer_hello_reply(rest);
   if (!theirs) co_return "handshake: malformed PEER_HELLO reply";
   if (theirs->node_id == creds_.id) co_return "handshake: the node answers with this node's own id";
   const cluster::handshake_view transcript{hello.challenge, theirs->challenge, creds_.id,
@@ -170,28 +165,27 @@ asio::awaitable<std::string> link::handshake_steps(net::read_buffer& buf) {
       frame, 0, cluster::peer_proof(creds_.secret, cluster::peer_role::initiator, transcript));
   if (auto [ec, n] = co_await asio::async_write(socket_, asio::buffer(frame), token); ec)
     co_return "handshake: " + ec.message();
-  got = co_await read_frame(buf);
-  if (!got) co_return "handshake: " + got.error().message();
-  const auto verdict = proto::decode_reply(got->body);
-  if (!verdict) co_return "handshake: malformed reply";
-  if (proto::is_error(verdict->code))
-    co_return "handshake refused: " + std::string(proto::status_name(verdict->code)) + ": " +
-        std::string(verdict->message);
-  co_return std::string();
+  co_return co_await read_ok(buf, rest);
 }
 
-asio::awaitable<boost::system::result<reply>> link::read_frame(net::read_buffer& buf) {
+asio::awaitable<std::string> link::read_ok(net::read_buffer& buf, std::string& rest) {
   for (;;) {
     const auto f = protocol::parse_frame(buf.data(), protocol::default_max_frame);
+    if (f.state == protocol::parse_state::bad) co_return "handshake: " + std::string(f.why);
     if (f.state == protocol::parse_state::complete) {
-      reply r{f.header, std::string(f.body)};
+      const auto r = protocol::decode_reply(f.body);
+      std::string why;
+      if (!r) why = "handshake: malformed reply";
+      else if (protocol::is_error(r->code))
+        why = "handshake refused: " + std::string(protocol::status_name(r->code)) + ": " +
+              std::string(r->message);
+      else rest.assign(r->rest);
       buf.consume(f.consumed);
-      co_return r;
+      co_return why;
     }
-    if (f.state == protocol::parse_state::bad) co_return error_code(asio::error::invalid_argument);
     auto space = buf.prepare(4096);
     auto [ec, n] = co_await socket_.async_read_some(asio::buffer(space.data(), space.size()), token);
-    if (ec) co_return ec;
+    if (ec) co_return "handshake: " + ec.message();
     buf.commit(n);
   }
 }

@@ -87,6 +87,10 @@ class StatefulSet:
         self.policy = spec.get("podManagementPolicy", "OrderedReady")
         pod = spec["template"]["spec"]
         (self.container,) = pod["containers"]
+        self.volumes = {v["name"]: v for v in pod.get("volumes", [])}
+        # Secret volumes: what `kubectl create secret` would have stored, one
+        # random value per key, the same for every pod (README "Kubernetes").
+        self.secrets = {}
         self.grace = pod.get("terminationGracePeriodSeconds", 30)
         self.image_env, self.entrypoint = image_config()
         self.workdir = workdir
@@ -185,12 +189,27 @@ class Pod:
         except subprocess.TimeoutExpired:
             return False
 
+    def write_secrets(self):
+        """Fills every mounted secret volume with its items' files."""
+        for m in self.sts.container.get("volumeMounts", []):
+            secret = self.sts.volumes.get(m["name"], {}).get("secret")
+            if secret is None:
+                continue
+            values = self.sts.secrets.setdefault(secret["secretName"], {})
+            for item in secret["items"]:
+                value = values.setdefault(item["key"], os.urandom(24).hex())
+                path = os.path.join(self.mounts[m["mountPath"]], item["path"])
+                with open(path, "w") as f:
+                    f.write(value + "\n")
+                os.chmod(path, secret.get("defaultMode", 0o644))
+
     # -- lifecycle
 
     def start(self):
         assert not self.alive(), "%s is running" % self.name
         for local in self.mounts.values():
             os.makedirs(local, exist_ok=True)
+        self.write_secrets()
         env = dict(harness.clean_env(), **self.environment())
         self.starts += 1
         with open(os.path.join(self.dir, "container.log"), "ab") as out:

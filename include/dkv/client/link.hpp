@@ -67,8 +67,9 @@ class link : public std::enable_shared_from_this<link> {
   // The initiator's side of the handshake; empty on success, else why not.
   boost::asio::awaitable<std::string> handshake(net::read_buffer& buf);
   boost::asio::awaitable<std::string> handshake_steps(net::read_buffer& buf);
-  // The next whole frame from the socket (for the handshake).
-  boost::asio::awaitable<boost::system::result<reply>> read_frame(net::read_buffer& buf);
+  // Reads the next frame (a handshake reply): empty and its fields after the
+  // status byte in `rest` when it is OK, else why not.
+  boost::asio::awaitable<std::string> read_ok(net::read_buffer& buf, std::string& rest);
   boost::asio::awaitable<void> run_reader(net::read_buffer& buf);
   boost::asio::awaitable<void> run_writer();
   void fail_all(boost::system::error_code ec);
