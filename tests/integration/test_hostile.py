@@ -13,6 +13,7 @@ import time
 import unittest
 from concurrent.futures import ThreadPoolExecutor
 
+from auth_wire import AUTH, PEER_HELLO, PEER_PROOF, peer_hello_body
 from harness import (DEL, GET, HELLO, HOST, MAGIC, MGET, PING, PUT, STATS,
                      NodeTestCase, RespClient, frame, multibulk, poll)
 
@@ -62,6 +63,15 @@ def catalogue(rng):
         ("del empty body", frame(DEL, b"")),
         ("stats with body", frame(STATS, b"junk")),
         ("hello garbage", frame(HELLO, garbage(rng, 40, first=0x00))),
+        ("auth trailing bytes", frame(AUTH, struct.pack(">I", 2) + b"pwXX")),
+        ("auth length 4 GiB", frame(AUTH, struct.pack(">I", big) + b"pw")),
+        ("peer hello garbage", frame(PEER_HELLO, garbage(rng, 90))),
+        ("peer hello truncated nonce", frame(PEER_HELLO, peer_hello_body("x")[:-7])),
+        ("peer hello has_secret 7", frame(PEER_HELLO, peer_hello_body("x")[:-33] + b"\x07"
+                                          + b"\x00" * 32)),
+        ("peer proof alone", frame(PEER_PROOF, b"\x00" * 32)),
+        ("peer proof short", frame(PEER_HELLO, peer_hello_body("x")) + frame(PEER_PROOF, b"ab")),
+        ("join without handshake", frame(0x41, garbage(rng, 30))),
         ("truncated header", frame(PING)[:7]),
         ("truncated body", frame(PUT, b"x" * 100)[:60]),
         ("magic then garbage", garbage(rng, 200, first=MAGIC)),
