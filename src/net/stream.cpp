@@ -107,10 +107,13 @@ asio::awaitable<stream_end> run_stream(asio::ip::tcp::socket& socket, read_buffe
     }
     const std::size_t have = buf.data().size();
     const auto space = buf.prepare(std::max(min_read, need > have ? need - have : 0));
+    const bool idle_watch = !partial_since && limits.idle_timeout.count() > 0 &&
+                            !handler.keep_when_idle();
     if (partial_since) dl.arm(*partial_since + limits.request_timeout);
+    else if (idle_watch) dl.arm(clock::now() + limits.idle_timeout);
     auto [ec, n] = co_await socket.async_read_some(asio::buffer(space.data(), space.size()), token);
-    if (partial_since) dl.disarm();
-    if (dl.fired()) co_return stream_end::slow_sender;
+    if (partial_since || idle_watch) dl.disarm();
+    if (dl.fired()) co_return partial_since ? stream_end::slow_sender : stream_end::idle;
     if (ec) co_return stream_end::closed;
     buf.commit(n);
   }

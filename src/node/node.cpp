@@ -118,6 +118,7 @@ int run_node(const config::node_config& cfg) {
   conn_limits.stream.max_output = cfg.max_output_bytes;
   conn_limits.stream.write_timeout = std::chrono::milliseconds(cfg.client_write_timeout_ms);
   conn_limits.stream.request_timeout = std::chrono::milliseconds(cfg.request_timeout_ms);
+  conn_limits.stream.idle_timeout = std::chrono::milliseconds(cfg.idle_timeout_ms);
   server srv(ioc.get_executor(), ctx, route, cluster, conn_limits);
   tcp::endpoint bound;
   try {

@@ -4,6 +4,8 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include "dkv/log/log.hpp"
@@ -86,20 +88,7 @@ asio::awaitable<void> server::run_connection(tcp::socket sock) {
 
   boost::system::error_code ec;
   sock.set_option(tcp::no_delay(true), ec);
-  net::read_buffer buf;
-  const auto space = buf.prepare(1);
-  auto [rec, n] = co_await sock.async_read_some(asio::buffer(space.data(), space.size()),
-                                                asio::as_tuple(asio::use_awaitable));
-  if (rec) co_return;
-  buf.commit(n);
-  net::stream_end end = net::stream_end::closed;
-  if (static_cast<std::uint8_t>(buf.data()[0]) == protocol::magic) {
-    binary_handler h(ctx_, router_, cluster_);
-    end = co_await net::run_stream(sock, buf, h, limits_.stream);
-  } else {
-    resp_handler h(ctx_, router_);
-    end = co_await net::run_stream(sock, buf, h, limits_.stream);
-  }
+  const net::stream_end end = co_await serve(sock);
   switch (end) {
     case net::stream_end::closed:
       break;
@@ -113,12 +102,43 @@ asio::awaitable<void> server::run_connection(tcp::socket sock) {
       log::warn() << "closed connection " << id << ": replies exceed "
                   << limits_.stream.max_output << " bytes (--max-output-bytes)";
       break;
+    case net::stream_end::idle:
+      ++ctx_.net.closed_idle;
+      log::info() << "closed connection " << id << ": idle for "
+                  << limits_.stream.idle_timeout.count() << " ms (--idle-timeout-ms)";
+      break;
     case net::stream_end::slow_sender:
       ++ctx_.net.closed_slow_senders;
       log::warn() << "closed connection " << id << ": request incomplete for "
                   << limits_.stream.request_timeout.count() << " ms (--request-timeout-ms)";
       break;
   }
+}
+
+asio::awaitable<net::stream_end> server::serve(tcp::socket& sock) {
+  using namespace asio::experimental::awaitable_operators;
+  constexpr auto token = asio::as_tuple(asio::use_awaitable);
+  // The first byte picks the protocol; the idle timeout covers the wait for it.
+  net::read_buffer buf;
+  const auto space = buf.prepare(1);
+  auto read = sock.async_read_some(asio::buffer(space.data(), space.size()), token);
+  std::tuple<boost::system::error_code, std::size_t> got;
+  if (limits_.stream.idle_timeout.count() > 0) {
+    asio::steady_timer idle(sock.get_executor(), limits_.stream.idle_timeout);
+    auto first = co_await (std::move(read) || idle.async_wait(token));
+    if (first.index() == 1) co_return net::stream_end::idle;
+    got = std::get<0>(first);
+  } else {
+    got = co_await std::move(read);
+  }
+  if (std::get<0>(got)) co_return net::stream_end::closed;
+  buf.commit(std::get<1>(got));
+  if (static_cast<std::uint8_t>(buf.data()[0]) == protocol::magic) {
+    binary_handler h(ctx_, router_, cluster_);
+    co_return co_await net::run_stream(sock, buf, h, limits_.stream);
+  }
+  resp_handler h(ctx_, router_);
+  co_return co_await net::run_stream(sock, buf, h, limits_.stream);
 }
 
 }  // namespace dkv::node

@@ -1,6 +1,6 @@
 """Connection limits (README flag table; src/node/server.cpp): --max-connections,
---max-output-bytes, --client-write-timeout-ms and --request-timeout-ms against
-a real kv-node with short limits."""
+--max-output-bytes, --client-write-timeout-ms, --request-timeout-ms and
+--idle-timeout-ms against a real kv-node with short limits."""
 
 import os
 import socket
@@ -104,6 +104,26 @@ class LimitsTest(NodeTestCase):
         self.assertEqual(c.inline("PING"), b"+PONG\r\n")
         time.sleep(0.8)
         self.assertEqual(c.inline("PING"), b"+PONG\r\n")
+
+    def test_idle_timeout_closes_quiet_clients_but_not_peers(self):
+        n1, n2 = self.start_cluster(2, idle_timeout_ms=400)
+        handshakes = self.info_when_free(n1)["peers_authenticated"]
+        quiet, busy = self.resp(n1), self.resp(n1)
+        started = time.monotonic()
+        for _ in range(12):  # 1.2 s of a ping every 100 ms
+            self.assertEqual(busy.inline("PING"), b"+PONG\r\n")
+            time.sleep(0.1)
+        self.assertTrue(quiet.is_closed(timeout=0.1))
+        self.assertLess(time.monotonic() - started, 2.0)
+        self.assertEqual(busy.inline("PING"), b"+PONG\r\n")
+        self.assertTrue(n1.wait_log("idle for 400 ms (--idle-timeout-ms)"))
+        # Peer links are quiet between heartbeats, yet stay up: the cluster
+        # keeps working and no peer connection is counted as idle.
+        self.wait_settled([n1, n2])
+        self.assertEqual(self.resp(n2).cmd("SET", "over", "1"), b"+OK\r\n")
+        info = self.info_when_free(n1)
+        self.assertGreaterEqual(int(info["closed_idle"]), 1)
+        self.assertEqual(info["peers_authenticated"], handshakes)  # never reconnected
 
     def test_client_that_never_reads_is_closed_and_rss_stays_bounded(self):
         node, baseline = self.start_limited()

@@ -43,6 +43,9 @@ class stream_handler {
   // the replies may be sent (e.g. their writes are durable). It may replace
   // `out`; false closes the connection after writing it.
   virtual boost::asio::awaitable<bool> settle(std::string& out) = 0;
+  // True for connections that stream_limits::idle_timeout must not close
+  // (a peer's link, which the other node keeps open on purpose).
+  virtual bool keep_when_idle() const noexcept { return false; }
 };
 
 // Per-connection limits against clients that hold the node's resources.
@@ -56,6 +59,9 @@ struct stream_limits {
   // A request that stays incomplete in the buffer this long closes the
   // connection (slowloris). An idle connection with an empty buffer is fine.
   std::chrono::milliseconds request_timeout{30000};
+  // A connection with nothing buffered for this long is closed; zero = never
+  // (the default, as Redis's `timeout 0`).
+  std::chrono::milliseconds idle_timeout{0};
 };
 
 // Why run_stream returned.
@@ -64,6 +70,7 @@ enum class stream_end {
   slow_writer,   // write_timeout passed without write progress
   output_limit,  // replies exceeded max_output
   slow_sender,   // a request stayed incomplete past request_timeout
+  idle,          // nothing arrived for idle_timeout
 };
 
 // Runs until the peer closes, an I/O error, the handler asks to close, or a

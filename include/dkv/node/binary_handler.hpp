@@ -22,6 +22,9 @@ class binary_handler final : public session_handler {
   binary_handler(context& ctx, router& route, cluster_manager& cluster)
       : session_handler(ctx, route), cluster_(cluster) {}
 
+  // A peer's link stays open however long it is quiet.
+  bool keep_when_idle() const noexcept override { return !peer_.empty(); }
+
  private:
   net::consume_result handle(std::string_view in, std::string& out) override;
   boost::asio::awaitable<void> run_deferred(std::string& out) override;

@@ -40,6 +40,8 @@ class server {
  private:
   boost::asio::awaitable<void> run_accept();
   boost::asio::awaitable<void> run_connection(boost::asio::ip::tcp::socket sock);
+  // Picks the protocol from the first byte and serves the connection.
+  boost::asio::awaitable<net::stream_end> serve(boost::asio::ip::tcp::socket& sock);
 
   boost::asio::ip::tcp::acceptor acceptor_;
   context& ctx_;
