@@ -13,7 +13,7 @@ import time
 import unittest
 from concurrent.futures import ThreadPoolExecutor
 
-from harness import (DEL, GET, HELLO, HOST, MAGIC, MGET, PING, PUT, STATS,
+from harness import (DEL, GET, HELLO, HOST, MAGIC, MGET, PING, PUT, RSS_SLACK_MIB, STATS,
                      NodeTestCase, RespClient, frame, multibulk, poll)
 
 TOTAL = 10000
@@ -164,7 +164,7 @@ class HostileTest(NodeTestCase):
         self.assertGreater(health["ops"], 100)
         self.assertTrue(node.alive())
         growth = (node.rss_kib() - rss) / 1024
-        self.assertLess(growth, 16, "RSS grew by %.1f MiB" % growth)
+        self.assertLess(growth, 16 + RSS_SLACK_MIB, "RSS grew by %.1f MiB" % growth)
         self.assertTrue(poll(lambda: fd_count(node) <= fds),
                         "fds: %d, baseline %d" % (fd_count(node), fds))
         info = self.info(node)
