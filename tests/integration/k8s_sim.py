@@ -250,9 +250,12 @@ class Pod:
     def alive(self):
         return self.proc is not None and self.proc.poll() is None
 
+    def log_text(self):
+        """What every start of the container printed (stdout and stderr)."""
+        return harness.read_text(os.path.join(self.dir, "container.log"))
+
     def log_tail(self, lines=30):
-        with open(os.path.join(self.dir, "container.log"), "rb") as f:
-            return b"\n".join(f.read().splitlines()[-lines:]).decode("utf-8", "replace")
+        return "\n".join(self.log_text().splitlines()[-lines:])
 
     # -- talking to it
 

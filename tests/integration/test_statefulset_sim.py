@@ -43,6 +43,7 @@ TIMEOUT = 540  # the whole simulation; ctest gives the file 600 s
 
 
 def simulate(workdir, seed):
+    import harness
     import k8s_sim
     from k8s_sim import check, dataset, load, settled
 
@@ -145,6 +146,8 @@ def simulate(workdir, seed):
         for pod in sts.pods.values():
             if pod.alive():
                 pod.kill()
+    for pod in sts.pods.values():
+        harness.check_sanitizers(pod.name, pod.log_text())
 
 
 class Reader(threading.Thread):
