@@ -64,6 +64,10 @@ asio::awaitable<stream_end> run_stream(asio::ip::tcp::socket& socket, read_buffe
                                        stream_handler& handler, const stream_limits& limits) {
   constexpr auto token = asio::as_tuple(asio::use_awaitable);
   deadline dl(socket);
+  // write_some then fails with would_block instead of waiting.
+  boost::system::error_code nb_error;
+  socket.non_blocking(true, nb_error);
+  if (nb_error) co_return stream_end::closed;
   std::string out;
   std::size_t need = 0;
   // Since when the bytes at the front of `buf` have been an incomplete request.
@@ -85,9 +89,16 @@ asio::awaitable<stream_end> run_stream(asio::ip::tcp::socket& socket, read_buffe
         socket.close(ignored);
         co_return stream_end::output_limit;
       }
-      // Written piecewise so that the timeout measures progress, not the
-      // whole reply.
-      for (std::size_t off = 0; off < out.size();) {
+      // Most replies fit in the socket's send buffer: write them at once,
+      // with no asynchronous operation and no deadline. What the socket does
+      // not take (or an error) goes the asynchronous way, piecewise, so that
+      // the timeout measures progress, not the whole reply.
+      std::size_t off = 0;
+      if (!out.empty()) {
+        boost::system::error_code ec;
+        off = socket.write_some(asio::buffer(out), ec);
+      }
+      while (off < out.size()) {
         dl.arm(clock::now() + limits.write_timeout);
         auto [ec, n] =
             co_await socket.async_write_some(asio::buffer(out.data() + off, out.size() - off), token);
