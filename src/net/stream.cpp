@@ -6,6 +6,7 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/buffer.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
@@ -83,7 +84,10 @@ asio::awaitable<stream_end> run_stream(asio::ip::tcp::socket& socket, read_buffe
       if (buf.data().empty()) partial_since.reset();
       // (No co_await inside || or &&: GCC 12 miscompiles it.)
       bool keep_open = true;
-      if (r.settle) keep_open = co_await handler.settle(out);
+      if (r.settle && !handler.try_settle()) {
+        co_await asio::post(asio::use_awaitable);
+        if (!handler.try_settle()) keep_open = co_await handler.settle(out);
+      }
       if (out.size() > limits.max_output) {
         boost::system::error_code ignored;
         socket.close(ignored);

@@ -142,14 +142,10 @@ std::uint64_t durable_log::roll() {
   return seq;
 }
 
-std::uint64_t durable_log::acked() const noexcept {
-  return mode_ == config::fsync_mode::always ? synced_ : written_;
-}
-
 void durable_log::notify() { progress_.cancel(); }
 
 asio::awaitable<bool> durable_log::async_wait(std::uint64_t lsn) {
-  while (acked() < lsn) {
+  while (!acked(lsn)) {
     if (failed()) co_return false;
     co_await progress_.async_wait(asio::as_tuple(asio::use_awaitable));
   }

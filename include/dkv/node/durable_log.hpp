@@ -51,10 +51,15 @@ class durable_log {
   // (written for no/everysec, synced for always). False when the log failed
   // first: the write's fate is then unknown and must not be acknowledged.
   boost::asio::awaitable<bool> async_wait(std::uint64_t lsn);
+  // Whether async_wait(lsn) would return true at once.
+  bool acked(std::uint64_t lsn) const noexcept {
+    return (mode_ == config::fsync_mode::always ? synced_ : written_) >= lsn;
+  }
 
   // Waits until record `lsn` is fsynced, whatever the fsync mode (asks for
   // a sync if needed). False when the log failed first.
   boost::asio::awaitable<bool> async_wait_synced(std::uint64_t lsn);
+  bool synced(std::uint64_t lsn) const noexcept { return synced_ >= lsn; }
 
   // Starts a new segment now (for a snapshot) and returns its sequence, or
   // 0 when the log has failed (it does not roll then).
@@ -79,7 +84,6 @@ class durable_log {
   void flush();
   void request_sync();
   void on_synced(std::uint64_t lsn, int err);
-  std::uint64_t acked() const noexcept;
   void notify();
   void start_timer();
 

@@ -26,6 +26,7 @@ class session_handler : public net::stream_handler {
   session_handler(context& ctx, router& route) : ctx_(ctx), router_(route) {}
 
   net::consume_result on_bytes(std::string_view in, std::string& out) final;
+  bool try_settle() final;
   boost::asio::awaitable<bool> settle(std::string& out) final;
 
  protected:
