@@ -114,7 +114,7 @@ bool resp_handler::execute(std::string& out) {
   if (iequals(cmd, "GET")) {
     if (argc != 2) return wrong_arity(out, cmd), true;
     if (too_long(args_[1])) return true;
-    if (defer_unless_local(1, 1, false)) return true;
+    if (defer_unless_local(1, 2, 1, false)) return true;
     if (const auto v = eng.get(args_[1])) resp::bulk(out, *v);
     else resp::null_bulk(out);
   } else if (iequals(cmd, "SET")) {
@@ -130,7 +130,7 @@ bool resp_handler::execute(std::string& out) {
     }
     if (nx && xx) return resp::error(out, "ERR syntax error"), true;
     if (too_long(args_[1])) return true;
-    if (defer_unless_local(1, 1, true)) return true;
+    if (defer_unless_local(1, 2, 1, true)) return true;
     if ((nx || xx) && eng.exists(args_[1]) != xx) return resp::null_bulk(out), true;
     if (refused()) return true;
     track(eng.put(args_[1], args_[2]).lsn);
@@ -140,7 +140,7 @@ bool resp_handler::execute(std::string& out) {
     const bool del = iequals(cmd, "DEL");
     for (std::size_t i = 1; i < argc; ++i)
       if (too_long(args_[i])) return true;
-    if (defer_unless_local(1, 1, del)) return true;
+    if (defer_unless_local(1, argc, 1, del)) return true;
     if (del && refused()) return true;
     std::int64_t n = 0;
     for (std::size_t i = 1; i < argc; ++i) {
@@ -168,7 +168,7 @@ bool resp_handler::execute(std::string& out) {
     if (argc < 3 || argc % 2 == 0) return wrong_arity(out, cmd), true;
     for (std::size_t i = 1; i < argc; i += 2)
       if (too_long(args_[i])) return true;
-    if (defer_unless_local(1, 2, true)) return true;
+    if (defer_unless_local(1, argc, 2, true)) return true;
     if (refused()) return true;
     for (std::size_t i = 1; i < argc; i += 2) track(eng.put(args_[i], args_[i + 1]).lsn);
     resp::simple_string(out, "OK");
@@ -204,8 +204,9 @@ bool resp_handler::execute(std::string& out) {
   return true;
 }
 
-bool resp_handler::defer_unless_local(std::size_t first, std::size_t step, bool write) {
-  for (std::size_t i = first; i < args_.size(); i += step) {
+bool resp_handler::defer_unless_local(std::size_t first, std::size_t end, std::size_t step,
+                                      bool write) {
+  for (std::size_t i = first; i < end; i += step) {
     const bool here = write ? router_.local_write(args_[i]) : router_.local_read(args_[i]);
     if (here) continue;
     defer_command();
