@@ -101,8 +101,9 @@ bool parse_i64(std::string_view s, std::int64_t& out) noexcept {
   for (; i < s.size(); ++i) {
     if (s[i] < '0' || s[i] > '9') return false;
     const auto digit = static_cast<std::uint64_t>(s[i] - '0');
-    if (v > (max_magnitude - digit) / 10) return false;
-    v = v * 10 + digit;
+    if (__builtin_mul_overflow(v, 10u, &v) || __builtin_add_overflow(v, digit, &v) ||
+        v > max_magnitude)
+      return false;
   }
   // Modular conversion (well defined since C++20) also covers INT64_MIN.
   out = negative ? static_cast<std::int64_t>(~v + 1) : static_cast<std::int64_t>(v);
@@ -123,7 +124,13 @@ line_search find_line_end(std::string_view buf, std::size_t pos, char terminator
                           std::uint32_t max_line) noexcept {
   const std::size_t remaining = buf.size() - pos;
   const std::size_t window = std::min<std::size_t>(remaining, std::size_t{max_line} + 1);
-  const void* hit = std::memchr(buf.data() + pos, terminator, window);
+  // Header lines ("*3", "$16") are a few bytes: look at those directly,
+  // and leave longer lines to memchr.
+  constexpr std::size_t short_line = 16;
+  const std::size_t near = std::min(window, short_line);
+  for (std::size_t i = pos; i < pos + near; ++i)
+    if (buf[i] == terminator) return {line_status::found, i};
+  const void* hit = std::memchr(buf.data() + pos + near, terminator, window - near);
   if (hit == nullptr) {
     return {remaining > max_line ? line_status::too_long : line_status::need_more, 0};
   }
