@@ -66,9 +66,7 @@ std::error_code snapshot_writer::begin(const std::string& final_path, const snap
 }
 
 std::error_code snapshot_writer::add(const wal::entry& e) {
-  payload_.clear();
-  wal::encode_entry(payload_, e);
-  writer_.add_record(payload_, buffer_);
+  wal::add_entry_record(writer_, e, buffer_);
   ++entries_;
   return flush_if(write_chunk);
 }

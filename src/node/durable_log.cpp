@@ -45,9 +45,7 @@ std::string durable_log::open(std::uint64_t seq) {
 
 std::uint64_t durable_log::append(const wal::entry& e) {
   if (failed() || closed_) return 0;
-  payload_.clear();
-  wal::encode_entry(payload_, e);
-  writer_.add_record(payload_, pending_);
+  wal::add_entry_record(writer_, e, pending_);
   ++appended_;
   if (!flush_posted_) {
     flush_posted_ = true;

@@ -30,11 +30,26 @@ bool take_bytes(std::string_view& in, std::string_view& field) noexcept {
 }  // namespace
 
 void encode_entry(std::string& out, const entry& e) {
-  common::append_u8(out, static_cast<std::uint8_t>(e.kind));
-  common::append_u64_be(out, e.hlc);
-  common::append_u32_be(out, e.node);
-  append_bytes(out, e.key);
+  // The fixed fields and the key's length go in with one append.
+  char head[fixed_size + length_size];
+  head[0] = static_cast<char>(e.kind);
+  common::store_u32_be(head + 1, static_cast<std::uint32_t>(e.hlc >> 32));
+  common::store_u32_be(head + 5, static_cast<std::uint32_t>(e.hlc));
+  common::store_u32_be(head + 9, e.node);
+  common::store_u32_be(head + 13, static_cast<std::uint32_t>(e.key.size()));
+  out.append(head, sizeof head);
+  out.append(e.key);
   if (e.kind == op::put) append_bytes(out, e.value);  // a DEL has no value field
+}
+
+std::size_t encoded_size(const entry& e) noexcept {
+  const std::size_t value = e.kind == op::put ? length_size + e.value.size() : 0;
+  return fixed_size + length_size + e.key.size() + value;
+}
+
+void add_entry_record(log_writer& writer, const entry& e, std::string& out) {
+  writer.add_record(encoded_size(e), [&e](std::string& payload) { encode_entry(payload, e); },
+                    out);
 }
 
 std::optional<entry> decode_entry(std::string_view payload) {

@@ -929,6 +929,31 @@ BOOST_AUTO_TEST_CASE(encode_decode) {
   BOOST_TEST(!w::decode_entry(two).has_value());
 }
 
+BOOST_AUTO_TEST_CASE(entry_records_are_framed_in_place_as_by_copy) {
+  // Entries of several sizes appended at offsets leaving 0..40 bytes of a
+  // block, and far from a boundary: add_entry_record (in place when the
+  // record fits the block, copied when it does not) matches
+  // encode_entry + add_record byte for byte.
+  const std::string value = make_payload(100, 8);
+  const std::vector<w::entry> cases = {
+      {w::op::put, 1, 2, "k", ""},
+      {w::op::put, 3, 4, "key", value},
+      {w::op::del, 5, 6, "gone", ""},
+  };
+  failures f;
+  for (const auto& e : cases)
+    for (std::size_t left = 0; left <= 40; ++left)
+      for (const std::uint64_t at : {std::uint64_t{0}, std::uint64_t{block_size - left},
+                                     std::uint64_t{5 * block_size - left}}) {
+        std::string copied = "prefix", in_place = "prefix";
+        w::log_writer by_copy(at), by_place(at);
+        by_copy.add_record(encoded(e), copied);
+        w::add_entry_record(by_place, e, in_place);
+        if (in_place != copied || by_place.offset() != by_copy.offset())
+          f.add("differs at offset " + std::to_string(at) + ", key " + std::string(e.key));
+      }
+}
+
 BOOST_AUTO_TEST_CASE(del_carries_no_value) {
   BOOST_TEST(encoded({w::op::del, 1, 2, "k", "ignored"}) == encoded({w::op::del, 1, 2, "k", ""}));
   // A DEL followed by a value field is trailing bytes.

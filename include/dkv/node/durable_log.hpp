@@ -97,7 +97,6 @@ class durable_log {
   std::uint64_t file_size_ = 0;  // bytes of the segment known written
   wal::log_writer writer_;
   std::string pending_;      // records not yet written
-  std::string payload_;      // scratch for one entry
   bool flush_posted_ = false;
 
   std::uint64_t appended_ = 0;  // last lsn appended
