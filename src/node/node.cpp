@@ -83,7 +83,10 @@ asio::awaitable<void> run_drain(context& ctx, const repl& console,
 }  // namespace
 
 int run_node(const config::node_config& cfg) {
-  asio::io_context ioc{1};
+  // One thread runs the loop and alone touches sockets and timers: their
+  // reactor needs no locks. Other threads (the helper, resolvers) only post
+  // completions, which stay locked.
+  asio::io_context ioc{BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO};
   config::host_port listen = cfg.listen;
   if (cfg.port) listen.port = *cfg.port;
 
