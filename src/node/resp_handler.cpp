@@ -9,15 +9,9 @@
 namespace dkv::node {
 
 namespace resp = dkv::protocol::resp;
+using resp::iequals;
 
 namespace {
-
-bool iequals(std::string_view a, std::string_view upper) noexcept {
-  return a.size() == upper.size() &&
-         std::equal(a.begin(), a.end(), upper.begin(), [](char x, char u) {
-           return std::toupper(static_cast<unsigned char>(x)) == u;
-         });
-}
 
 std::string lower(std::string_view s) {
   std::string l(s);
@@ -134,7 +128,7 @@ bool resp_handler::execute(std::string& out) {
     if ((nx || xx) && eng.exists(args_[1]) != xx) return resp::null_bulk(out), true;
     if (refused()) return true;
     track(eng.put(args_[1], args_[2]).lsn);
-    resp::simple_string(out, "OK");
+    resp::ok(out);
   } else if (iequals(cmd, "DEL") || iequals(cmd, "EXISTS")) {
     if (argc < 2) return wrong_arity(out, cmd), true;
     const bool del = iequals(cmd, "DEL");
@@ -171,7 +165,7 @@ bool resp_handler::execute(std::string& out) {
     if (defer_unless_local(1, argc, 2, true)) return true;
     if (refused()) return true;
     for (std::size_t i = 1; i < argc; i += 2) track(eng.put(args_[i], args_[i + 1]).lsn);
-    resp::simple_string(out, "OK");
+    resp::ok(out);
   } else if (iequals(cmd, "PING")) {
     if (argc > 2) return wrong_arity(out, cmd), true;
     if (argc == 2) resp::bulk(out, args_[1]);
@@ -185,7 +179,7 @@ bool resp_handler::execute(std::string& out) {
   } else if (iequals(cmd, "INFO")) {
     resp::bulk(out, info_text(ctx_));
   } else if (iequals(cmd, "QUIT")) {
-    resp::simple_string(out, "OK");
+    resp::ok(out);
     return false;
   } else if (iequals(cmd, "COMMAND")) {
     // No command table: clients (redis-cli hints) cope with an empty one.
@@ -196,7 +190,7 @@ bool resp_handler::execute(std::string& out) {
     else resp::error(out, "ERR only CONFIG GET <parameter> is supported");
   } else if (iequals(cmd, "SELECT")) {
     if (argc != 2) return wrong_arity(out, cmd), true;
-    if (args_[1] == "0") resp::simple_string(out, "OK");
+    if (args_[1] == "0") resp::ok(out);
     else resp::error(out, "ERR DB index is out of range");
   } else {
     unknown_command(out, args_);
