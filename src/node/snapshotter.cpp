@@ -107,7 +107,9 @@ asio::awaitable<void> snapshotter::take() {
   f.close();
   if (ec) co_return fail("cannot publish snapshot", ec);
 
-  remove_older(dir, seq);
+  // Unlinking a 64 MiB segment takes the file system tens of milliseconds:
+  // the helper does it, off the loop.
+  asio::post(helper_, [dir, seq] { remove_older(dir, seq); });
   ctx_.snapshots.taken++;
   ctx_.snapshots.last_seq = seq;
   ctx_.snapshots.last_entries = w.entries();

@@ -31,13 +31,15 @@ class durable_log {
  public:
   static constexpr std::uint64_t segment_limit = 64u << 20;
 
-  // `helper` runs fdatasync and closes retired segment files.
+  // `helper` runs fdatasync, closes retired segment files and syncs the
+  // directory entries of new ones.
   durable_log(boost::asio::any_io_executor ex, boost::asio::thread_pool& helper,
               std::string dir, config::fsync_mode mode);
   durable_log(const durable_log&) = delete;
   durable_log& operator=(const durable_log&) = delete;
 
-  // Opens a new segment with sequence `seq`. Error message or empty.
+  // Opens a new segment with sequence `seq` and syncs the directory
+  // (start-up only: blocks). Error message or empty.
   std::string open(std::uint64_t seq);
 
   // Appends a record; returns its log sequence number (> 0), or 0 when the
@@ -81,6 +83,9 @@ class durable_log {
   void close();
 
  private:
+  // Creates segment `seq` and makes it the current one; its directory entry
+  // is not synced yet. Error message or empty.
+  std::string create_segment(std::uint64_t seq);
   void flush();
   void request_sync();
   void on_synced(std::uint64_t lsn, int err);
