@@ -2,6 +2,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 
 #include "dkv/common/bytes.hpp"
 
@@ -11,9 +12,11 @@ namespace {
 constexpr std::size_t fixed_size = 1 + 8 + 4;  // op | hlc | node
 constexpr std::size_t length_size = 4;
 
-void append_bytes(std::string& out, std::string_view b) {
-  common::append_u32_be(out, static_cast<std::uint32_t>(b.size()));
-  out.append(b);
+// Stores one `bytes` field at `p`; returns the position after it.
+char* store_bytes(char* p, std::string_view b) noexcept {
+  common::store_u32_be(p, static_cast<std::uint32_t>(b.size()));
+  if (!b.empty()) std::memcpy(p + length_size, b.data(), b.size());
+  return p + length_size + b.size();
 }
 
 // Takes one `bytes` field off the front of `in`; false if it is cut short.
@@ -30,16 +33,16 @@ bool take_bytes(std::string_view& in, std::string_view& field) noexcept {
 }  // namespace
 
 void encode_entry(std::string& out, const entry& e) {
-  // The fixed fields and the key's length go in with one append.
-  char head[fixed_size + length_size];
-  head[0] = static_cast<char>(e.kind);
-  common::store_u32_be(head + 1, static_cast<std::uint32_t>(e.hlc >> 32));
-  common::store_u32_be(head + 5, static_cast<std::uint32_t>(e.hlc));
-  common::store_u32_be(head + 9, e.node);
-  common::store_u32_be(head + 13, static_cast<std::uint32_t>(e.key.size()));
-  out.append(head, sizeof head);
-  out.append(e.key);
-  if (e.kind == op::put) append_bytes(out, e.value);  // a DEL has no value field
+  // Sized once, then filled in place.
+  const std::size_t at = out.size();
+  out.resize(at + encoded_size(e));
+  char* p = out.data() + at;
+  p[0] = static_cast<char>(e.kind);
+  common::store_u32_be(p + 1, static_cast<std::uint32_t>(e.hlc >> 32));
+  common::store_u32_be(p + 5, static_cast<std::uint32_t>(e.hlc));
+  common::store_u32_be(p + 9, e.node);
+  p = store_bytes(p + fixed_size, e.key);
+  if (e.kind == op::put) store_bytes(p, e.value);  // a DEL has no value field
 }
 
 std::size_t encoded_size(const entry& e) noexcept {
