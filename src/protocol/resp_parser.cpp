@@ -139,13 +139,26 @@ line_search find_line_end(std::string_view buf, std::size_t pos, char terminator
 
 enum class header_status { ok, need_more, too_long, bad_number };
 
+// read_header for any line: finds the line end, then parses the number.
+header_status read_any_header(std::string_view buf, std::size_t pos, std::uint32_t max_line,
+                              std::int64_t& value, std::size_t& next) noexcept {
+  const line_search line = find_line_end(buf, pos, '\r', max_line);
+  if (line.status == line_status::too_long) return header_status::too_long;
+  if (line.status == line_status::need_more || line.end + 1 == buf.size())
+    return header_status::need_more;
+  if (buf[line.end + 1] != '\n' || !parse_i64(buf.substr(pos + 1, line.end - pos - 1), value))
+    return header_status::bad_number;
+  next = line.end + 2;
+  return header_status::ok;
+}
+
 // Reads the number of the header line ("*<n>\r\n" or "$<len>\r\n") whose
 // type byte is at `pos`; on ok, `next` is the index after its "\r\n".
-header_status read_header(std::string_view buf, std::size_t pos, std::uint32_t max_line,
-                          std::int64_t& value, std::size_t& next) noexcept {
+inline header_status read_header(std::string_view buf, std::size_t pos, std::uint32_t max_line,
+                                 std::int64_t& value, std::size_t& next) noexcept {
   // The usual line, up to 18 digits (no overflow) without a sign or a
-  // leading zero, complete in `buf`, is read in one pass; anything else is
-  // decided by the general path below, which gives the same answer for it.
+  // leading zero, complete in `buf`, is read here in one pass; anything
+  // else goes to read_any_header, which gives the same answer for it.
   constexpr std::size_t quick_digits = 18;
   std::size_t i = pos + 1;
   const std::size_t digits_end = std::min({buf.size(), i + quick_digits, pos + max_line});
@@ -158,15 +171,7 @@ header_status read_header(std::string_view buf, std::size_t pos, std::uint32_t m
     next = i + 2;
     return header_status::ok;
   }
-
-  const line_search line = find_line_end(buf, pos, '\r', max_line);
-  if (line.status == line_status::too_long) return header_status::too_long;
-  if (line.status == line_status::need_more || line.end + 1 == buf.size())
-    return header_status::need_more;
-  if (buf[line.end + 1] != '\n' || !parse_i64(buf.substr(pos + 1, line.end - pos - 1), value))
-    return header_status::bad_number;
-  next = line.end + 2;
-  return header_status::ok;
+  return read_any_header(buf, pos, max_line, value, next);
 }
 
 parse_result parse_multibulk(std::string_view buf, std::vector<std::string_view>& args,
