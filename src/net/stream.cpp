@@ -3,10 +3,11 @@
 #include <algorithm>
 #include <memory>
 #include <optional>
+#include <type_traits>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/buffer.hpp>
-#include <boost/asio/post.hpp>
+#include <boost/asio/async_result.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
@@ -59,6 +60,28 @@ class deadline {
   std::shared_ptr<state> state_;
 };
 
+// The stream's own resumable: the completion handler of its suspension is
+// kept here, in the coroutine's frame, and resume() invokes it directly.
+class parking final : public resumable {
+  using handler_type =
+      asio::async_result<std::decay_t<decltype(asio::use_awaitable)>, void()>::handler_type;
+
+ public:
+  // Suspends the calling coroutine until resume().
+  asio::awaitable<void> wait() {
+    return asio::async_initiate<decltype(asio::use_awaitable), void()>(
+        [this](handler_type h) { handler_.emplace(std::move(h)); }, asio::use_awaitable);
+  }
+  void resume() override {
+    handler_type h = std::move(*handler_);
+    handler_.reset();
+    std::move(h)();
+  }
+
+ private:
+  std::optional<handler_type> handler_;
+};
+
 }  // namespace
 
 asio::awaitable<stream_end> run_stream(asio::ip::tcp::socket& socket, read_buffer& buf,
@@ -69,6 +92,7 @@ asio::awaitable<stream_end> run_stream(asio::ip::tcp::socket& socket, read_buffe
   boost::system::error_code nb_error;
   socket.non_blocking(true, nb_error);
   if (nb_error) co_return stream_end::closed;
+  parking parked;
   std::string out;
   std::size_t need = 0;
   // Since when the bytes at the front of `buf` have been an incomplete request.
@@ -85,7 +109,7 @@ asio::awaitable<stream_end> run_stream(asio::ip::tcp::socket& socket, read_buffe
       // (No co_await inside || or &&: GCC 12 miscompiles it.)
       bool keep_open = true;
       if (r.settle && !handler.try_settle()) {
-        co_await asio::post(asio::use_awaitable);
+        if (handler.park(parked)) co_await parked.wait();
         if (!handler.try_settle()) keep_open = co_await handler.settle(out);
       }
       if (out.size() > limits.max_output) {

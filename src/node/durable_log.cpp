@@ -54,12 +54,25 @@ std::uint64_t durable_log::append(const wal::entry& e) {
   ++appended_;
   if (!flush_posted_) {
     flush_posted_ = true;
-    asio::post(ex_, [this] {
-      flush_posted_ = false;
-      flush();
-    });
+    asio::post(ex_, [this] { commit(); });
   }
   return appended_;
+}
+
+bool durable_log::resume_after_flush(net::resumable& r) {
+  if (!flush_posted_) return false;
+  parked_.push_back(&r);
+  return true;
+}
+
+void durable_log::commit() {
+  flush_posted_ = false;
+  flush();
+  // A resumed stream may park again, for the next commit: it goes to the
+  // emptied parked_, not to the list being walked.
+  resuming_.swap(parked_);
+  for (net::resumable* r : resuming_) r->resume();
+  resuming_.clear();
 }
 
 void durable_log::flush() {

@@ -16,6 +16,10 @@ bool session_handler::try_settle() {
   return true;
 }
 
+bool session_handler::park(net::resumable& r) {
+  return !deferred_ && ctx_.eng.log().resume_after_flush(r);
+}
+
 boost::asio::awaitable<bool> session_handler::settle(std::string& out) {
   const std::uint64_t lsn = pending_lsn_, synced = synced_lsn_;
   pending_lsn_ = synced_lsn_ = 0;

@@ -32,6 +32,17 @@ struct consume_result {
   bool settle = false;       // `out` may have to wait: see stream_handler::try_settle
 };
 
+// A suspended stream that whoever it waits for wakes by calling resume(),
+// once, on the loop's thread. The stream runs on inside that call until it
+// suspends again.
+class resumable {
+ public:
+  virtual void resume() = 0;
+
+ protected:
+  ~resumable() = default;
+};
+
 class stream_handler {
  public:
   virtual ~stream_handler() = default;
@@ -41,10 +52,14 @@ class stream_handler {
   virtual consume_result on_bytes(std::string_view in, std::string& out) = 0;
   // Called before `out` is written when on_bytes asked for it: true when
   // the replies may be sent now (e.g. their writes are durable), and they
-  // are then settled. When false, the stream lets the work already queued
-  // on the event loop run once (what the replies wait for is usually there:
-  // the log's group commit), asks again, and if still false awaits settle().
+  // are then settled. When false, the stream parks (see park), asks again
+  // once resumed, and if still false awaits settle().
   virtual bool try_settle() = 0;
+  // Arranges for `r` to be resumed once what the replies wait for has
+  // probably happened (the log's group commit of this loop turn): a wait
+  // with neither allocation nor a trip through the scheduler. False when
+  // nothing is scheduled that could settle them.
+  virtual bool park(resumable& r) = 0;
   // Waits until the replies may be sent. It may replace `out`; false closes
   // the connection after writing it.
   virtual boost::asio::awaitable<bool> settle(std::string& out) = 0;

@@ -14,6 +14,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
@@ -22,6 +23,7 @@
 
 #include "dkv/config/node_config.hpp"
 #include "dkv/disk/file.hpp"
+#include "dkv/net/stream.hpp"
 #include "dkv/wal/entry.hpp"
 #include "dkv/wal/log_writer.hpp"
 
@@ -58,6 +60,11 @@ class durable_log {
     return (mode_ == config::fsync_mode::always ? synced_ : written_) >= lsn;
   }
 
+  // Resumes `r` right after the group commit already scheduled for this
+  // loop turn has run, whatever its outcome; false (and `r` is not kept)
+  // when none is scheduled.
+  bool resume_after_flush(net::resumable& r);
+
   // Waits until record `lsn` is fsynced, whatever the fsync mode (asks for
   // a sync if needed). False when the log failed first.
   boost::asio::awaitable<bool> async_wait_synced(std::uint64_t lsn);
@@ -87,6 +94,8 @@ class durable_log {
   // is not synced yet. Error message or empty.
   std::string create_segment(std::uint64_t seq);
   void flush();
+  // The scheduled group commit: flush, then resume the parked streams.
+  void commit();
   void request_sync();
   void on_synced(std::uint64_t lsn, int err);
   void notify();
@@ -103,6 +112,8 @@ class durable_log {
   wal::log_writer writer_;
   std::string pending_;      // records not yet written
   bool flush_posted_ = false;
+  std::vector<net::resumable*> parked_;    // to resume after the posted flush
+  std::vector<net::resumable*> resuming_;  // parked_ while they are resumed
 
   std::uint64_t appended_ = 0;  // last lsn appended
   std::uint64_t written_ = 0;   // last lsn written to the file
