@@ -33,16 +33,20 @@ bool take_bytes(std::string_view& in, std::string_view& field) noexcept {
 }  // namespace
 
 void encode_entry(std::string& out, const entry& e) {
-  // Sized once, then filled in place.
+  // Everything up to the value's bytes is sized once and filled in place;
+  // the value is appended (not zero-filled first).
+  const bool put = e.kind == op::put;  // a DEL has no value field
   const std::size_t at = out.size();
-  out.resize(at + encoded_size(e));
+  out.resize(at + fixed_size + length_size + e.key.size() + (put ? length_size : 0));
   char* p = out.data() + at;
   p[0] = static_cast<char>(e.kind);
   common::store_u32_be(p + 1, static_cast<std::uint32_t>(e.hlc >> 32));
   common::store_u32_be(p + 5, static_cast<std::uint32_t>(e.hlc));
   common::store_u32_be(p + 9, e.node);
   p = store_bytes(p + fixed_size, e.key);
-  if (e.kind == op::put) store_bytes(p, e.value);  // a DEL has no value field
+  if (!put) return;
+  common::store_u32_be(p, static_cast<std::uint32_t>(e.value.size()));
+  out.append(e.value);
 }
 
 std::size_t encoded_size(const entry& e) noexcept {
