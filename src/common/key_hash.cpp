@@ -1,5 +1,8 @@
 #include "dkv/common/key_hash.hpp"
 
+// Inlined: keys are short, and a call through the shared library's
+// dispatch costs as much as hashing them.
+#define XXH_INLINE_ALL
 #include <xxhash.h>
 
 namespace dkv::common {

@@ -11,7 +11,9 @@
 namespace dkv::disk {
 namespace {
 
-constexpr std::size_t write_chunk = 1 << 20;
+// Bytes buffered before a write(2): small enough that one write does not
+// hold up the node's loop for long (a snapshot is written by the loop).
+constexpr std::size_t write_chunk = 256 << 10;
 
 std::optional<std::string_view> take(std::string_view& s, std::size_t n) {
   if (s.size() < n) return std::nullopt;
@@ -66,9 +68,7 @@ std::error_code snapshot_writer::begin(const std::string& final_path, const snap
 }
 
 std::error_code snapshot_writer::add(const wal::entry& e) {
-  payload_.clear();
-  wal::encode_entry(payload_, e);
-  writer_.add_record(payload_, buffer_);
+  wal::add_entry_record(writer_, e, buffer_);
   ++entries_;
   return flush_if(write_chunk);
 }

@@ -3,9 +3,11 @@
 #include <algorithm>
 #include <memory>
 #include <optional>
+#include <type_traits>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/buffer.hpp>
+#include <boost/asio/async_result.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
@@ -58,12 +60,39 @@ class deadline {
   std::shared_ptr<state> state_;
 };
 
+// The stream's own resumable: the completion handler of its suspension is
+// kept here, in the coroutine's frame, and resume() invokes it directly.
+class parking final : public resumable {
+  using handler_type =
+      asio::async_result<std::decay_t<decltype(asio::use_awaitable)>, void()>::handler_type;
+
+ public:
+  // Suspends the calling coroutine until resume().
+  asio::awaitable<void> wait() {
+    return asio::async_initiate<decltype(asio::use_awaitable), void()>(
+        [this](handler_type h) { handler_.emplace(std::move(h)); }, asio::use_awaitable);
+  }
+  void resume() override {
+    handler_type h = std::move(*handler_);
+    handler_.reset();
+    std::move(h)();
+  }
+
+ private:
+  std::optional<handler_type> handler_;
+};
+
 }  // namespace
 
 asio::awaitable<stream_end> run_stream(asio::ip::tcp::socket& socket, read_buffer& buf,
                                        stream_handler& handler, const stream_limits& limits) {
   constexpr auto token = asio::as_tuple(asio::use_awaitable);
   deadline dl(socket);
+  // write_some then fails with would_block instead of waiting.
+  boost::system::error_code nb_error;
+  socket.non_blocking(true, nb_error);
+  if (nb_error) co_return stream_end::closed;
+  parking parked;
   std::string out;
   std::size_t need = 0;
   // Since when the bytes at the front of `buf` have been an incomplete request.
@@ -79,15 +108,25 @@ asio::awaitable<stream_end> run_stream(asio::ip::tcp::socket& socket, read_buffe
       if (buf.data().empty()) partial_since.reset();
       // (No co_await inside || or &&: GCC 12 miscompiles it.)
       bool keep_open = true;
-      if (r.settle) keep_open = co_await handler.settle(out);
+      if (r.settle && !handler.try_settle()) {
+        if (handler.park(parked)) co_await parked.wait();
+        if (!handler.try_settle()) keep_open = co_await handler.settle(out);
+      }
       if (out.size() > limits.max_output) {
         boost::system::error_code ignored;
         socket.close(ignored);
         co_return stream_end::output_limit;
       }
-      // Written piecewise so that the timeout measures progress, not the
-      // whole reply.
-      for (std::size_t off = 0; off < out.size();) {
+      // Most replies fit in the socket's send buffer: write them at once,
+      // with no asynchronous operation and no deadline. What the socket does
+      // not take (or an error) goes the asynchronous way, piecewise, so that
+      // the timeout measures progress, not the whole reply.
+      std::size_t off = 0;
+      if (!out.empty()) {
+        boost::system::error_code ec;
+        off = socket.write_some(asio::buffer(out), ec);
+      }
+      while (off < out.size()) {
         dl.arm(clock::now() + limits.write_timeout);
         auto [ec, n] =
             co_await socket.async_write_some(asio::buffer(out.data() + off, out.size() - off), token);

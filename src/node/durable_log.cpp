@@ -31,10 +31,15 @@ durable_log::durable_log(asio::any_io_executor ex, asio::thread_pool& helper, st
       timer_(ex) {}
 
 std::string durable_log::open(std::uint64_t seq) {
+  if (auto err = create_segment(seq); !err.empty()) return err;
+  if (const auto ec = disk::sync_dir(dir_)) return "cannot sync data dir: " + ec.message();
+  return {};
+}
+
+std::string durable_log::create_segment(std::uint64_t seq) {
   const std::string path = disk::segment_path(dir_, seq);
   if (const auto ec = disk::file::open_append(path, segment_))
     return "cannot open WAL segment " + path + ": " + ec.message();
-  if (const auto ec = disk::sync_dir(dir_)) return "cannot sync data dir: " + ec.message();
   segment_seq_ = seq;
   ++segments_since_;
   writer_ = wal::log_writer(0);
@@ -45,18 +50,29 @@ std::string durable_log::open(std::uint64_t seq) {
 
 std::uint64_t durable_log::append(const wal::entry& e) {
   if (failed() || closed_) return 0;
-  payload_.clear();
-  wal::encode_entry(payload_, e);
-  writer_.add_record(payload_, pending_);
+  wal::add_entry_record(writer_, e, pending_);
   ++appended_;
   if (!flush_posted_) {
     flush_posted_ = true;
-    asio::post(ex_, [this] {
-      flush_posted_ = false;
-      flush();
-    });
+    asio::post(ex_, [this] { commit(); });
   }
   return appended_;
+}
+
+bool durable_log::resume_after_flush(net::resumable& r) {
+  if (!flush_posted_) return false;
+  parked_.push_back(&r);
+  return true;
+}
+
+void durable_log::commit() {
+  flush_posted_ = false;
+  flush();
+  // A resumed stream may park again, for the next commit: it goes to the
+  // emptied parked_, not to the list being walked.
+  resuming_.swap(parked_);
+  for (net::resumable* r : resuming_) r->resume();
+  resuming_.clear();
 }
 
 void durable_log::flush() {
@@ -103,9 +119,11 @@ void durable_log::request_sync() {
 }
 
 void durable_log::on_synced(std::uint64_t lsn, int err) {
+  // After a failed fsync (of a segment or of the directory) the kernel may
+  // have dropped the dirty pages: nothing after the last good sync can be
+  // trusted to be on disk, whatever a later sync reports.
+  if (!synced_ok_) return;
   if (err != 0) {
-    // After a failed fsync the kernel may have dropped the dirty pages:
-    // nothing after the last good sync can be trusted to be on disk.
     synced_ok_ = false;
     failure_ = std::string("disk error on WAL fsync: ") + std::strerror(err);
     log::error() << failure_ << "; refusing writes until restart";
@@ -127,29 +145,31 @@ std::uint64_t durable_log::roll() {
   if (failed()) return 0;
   const int old = segment_.release();
   const std::uint64_t lsn = written_;
-  // FIFO helper: any sync already posted for `old` runs before this close.
-  asio::post(helper_, [this, old, lsn, ex = ex_] {
-    const int err = ::fdatasync(old) == 0 ? 0 : errno;
-    ::close(old);
-    asio::post(ex, [this, lsn, err] { on_synced(lsn, err); });
-  });
   const std::uint64_t seq = segment_seq_ + 1;
-  if (const auto err = open(seq); !err.empty()) {
+  if (const auto err = create_segment(seq); !err.empty()) {
     failure_ = err;
     log::error() << failure_;
     notify();
   }
+  // The retired segment's sync and the new one's directory entry go to the
+  // helper: a directory fsync can wait for a journal commit of everything
+  // dirty, far too long for the loop. The helper is FIFO: any sync already
+  // posted for `old` runs before this close, and this runs before any sync
+  // of the new segment, so no record of it is reported synced before the
+  // file itself is in the directory for good.
+  asio::post(helper_, [this, old, lsn, dir = dir_, ex = ex_] {
+    int err = ::fdatasync(old) == 0 ? 0 : errno;
+    ::close(old);
+    if (err == 0) err = disk::sync_dir(dir).value();
+    asio::post(ex, [this, lsn, err] { on_synced(lsn, err); });
+  });
   return seq;
-}
-
-std::uint64_t durable_log::acked() const noexcept {
-  return mode_ == config::fsync_mode::always ? synced_ : written_;
 }
 
 void durable_log::notify() { progress_.cancel(); }
 
 asio::awaitable<bool> durable_log::async_wait(std::uint64_t lsn) {
-  while (acked() < lsn) {
+  while (!acked(lsn)) {
     if (failed()) co_return false;
     co_await progress_.async_wait(asio::as_tuple(asio::use_awaitable));
   }

@@ -99,11 +99,16 @@ void log_security(const config::node_config& cfg) {
 }  // namespace
 
 int run_node(const config::node_config& cfg) {
-  asio::io_context ioc{1};
+  // One thread runs the loop and alone touches sockets and timers: their
+  // reactor needs no locks. Other threads (the helper, resolvers) only post
+  // completions, which stay locked.
+  asio::io_context ioc{BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO};
   config::host_port listen = cfg.listen;
   if (cfg.port) listen.port = *cfg.port;
 
-  // The helper thread: fdatasync and snapshot publication, nothing else.
+  // The helper thread: fdatasync, directory syncs, snapshot publication and
+  // removal of retired files, nothing else (file system calls that can take
+  // the disk's time).
   asio::thread_pool helper(1);
   durable_log wal(ioc.get_executor(), helper, cfg.data_dir, cfg.fsync);
   context ctx(identity{cfg.id, cfg.peer_addr.to_string(), cfg.cluster, cfg.data_dir},

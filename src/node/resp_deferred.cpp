@@ -12,13 +12,6 @@ using protocol::status;
 
 namespace {
 
-bool is(std::string_view a, std::string_view upper) {
-  if (a.size() != upper.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i)
-    if (std::toupper(static_cast<unsigned char>(a[i])) != upper[i]) return false;
-  return true;
-}
-
 // Writes the error reply of a failed outcome; false when there was none.
 bool failed(std::string& out, const key_outcome& o) {
   if (!protocol::is_error(o.code)) return false;
@@ -32,21 +25,21 @@ bool failed(std::string& out, const key_outcome& o) {
 boost::asio::awaitable<void> resp_handler::run_deferred(std::string& out) {
   std::vector<std::string> a = std::move(deferred_args_);
   const std::string_view cmd = a[0];
-  if (is(cmd, "GET")) {
+  if (resp::iequals(cmd, "GET")) {
     const key_outcome o = co_await router_.get(a[1]);
     if (failed(out, o)) co_return;
     if (o.code == status::ok) resp::bulk(out, o.value);
     else resp::null_bulk(out);
-  } else if (is(cmd, "SET")) {
+  } else if (resp::iequals(cmd, "SET")) {
     put_condition cond = put_condition::always;
     for (std::size_t i = 3; i < a.size(); ++i)
-      cond = is(a[i], "NX") ? put_condition::if_absent : put_condition::if_present;
+      cond = resp::iequals(a[i], "NX") ? put_condition::if_absent : put_condition::if_present;
     const key_outcome o = co_await router_.put(a[1], a[2], cond);
     if (failed(out, o)) co_return;
-    if (o.code == status::ok) resp::simple_string(out, "OK");
+    if (o.code == status::ok) resp::ok(out);
     else resp::null_bulk(out);
-  } else if (is(cmd, "DEL") || is(cmd, "EXISTS")) {
-    const bool del = is(cmd, "DEL");
+  } else if (resp::iequals(cmd, "DEL") || resp::iequals(cmd, "EXISTS")) {
+    const bool del = resp::iequals(cmd, "DEL");
     std::int64_t n = 0;
     for (std::size_t i = 1; i < a.size(); ++i) {
       const key_outcome o = del ? co_await router_.del(a[i]) : co_await router_.get(a[i]);
@@ -54,7 +47,7 @@ boost::asio::awaitable<void> resp_handler::run_deferred(std::string& out) {
       n += o.code == status::ok;
     }
     resp::integer(out, n);
-  } else if (is(cmd, "MGET")) {
+  } else if (resp::iequals(cmd, "MGET")) {
     std::vector<key_outcome> got;
     for (std::size_t i = 1; i < a.size(); ++i) {
       if (a[i].size() > ctx_.lim.max_key) {  // cannot exist: nil
@@ -74,7 +67,7 @@ boost::asio::awaitable<void> resp_handler::run_deferred(std::string& out) {
       const key_outcome o = co_await router_.put(a[i], a[i + 1], put_condition::always);
       if (failed(out, o)) co_return;
     }
-    resp::simple_string(out, "OK");
+    resp::ok(out);
   }
 }
 

@@ -10,15 +10,9 @@
 namespace dkv::node {
 
 namespace resp = dkv::protocol::resp;
+using resp::iequals;
 
 namespace {
-
-bool iequals(std::string_view a, std::string_view upper) noexcept {
-  return a.size() == upper.size() &&
-         std::equal(a.begin(), a.end(), upper.begin(), [](char x, char u) {
-           return std::toupper(static_cast<unsigned char>(x)) == u;
-         });
-}
 
 std::string lower(std::string_view s) {
   std::string l(s);
@@ -143,7 +137,7 @@ bool resp_handler::execute(std::string& out) {
   if (iequals(cmd, "GET")) {
     if (argc != 2) return wrong_arity(out, cmd), true;
     if (too_long(args_[1])) return true;
-    if (defer_unless_local(1, 1, false)) return true;
+    if (defer_unless_local(1, 2, 1, false)) return true;
     if (const auto v = eng.get(args_[1])) resp::bulk(out, *v);
     else resp::null_bulk(out);
   } else if (iequals(cmd, "SET")) {
@@ -159,17 +153,17 @@ bool resp_handler::execute(std::string& out) {
     }
     if (nx && xx) return resp::error(out, "ERR syntax error"), true;
     if (too_long(args_[1])) return true;
-    if (defer_unless_local(1, 1, true)) return true;
+    if (defer_unless_local(1, 2, 1, true)) return true;
     if ((nx || xx) && eng.exists(args_[1]) != xx) return resp::null_bulk(out), true;
     if (refused()) return true;
     track(eng.put(args_[1], args_[2]).lsn);
-    resp::simple_string(out, "OK");
+    resp::ok(out);
   } else if (iequals(cmd, "DEL") || iequals(cmd, "EXISTS")) {
     if (argc < 2) return wrong_arity(out, cmd), true;
     const bool del = iequals(cmd, "DEL");
     for (std::size_t i = 1; i < argc; ++i)
       if (too_long(args_[i])) return true;
-    if (defer_unless_local(1, 1, del)) return true;
+    if (defer_unless_local(1, argc, 1, del)) return true;
     if (del && refused()) return true;
     std::int64_t n = 0;
     for (std::size_t i = 1; i < argc; ++i) {
@@ -197,10 +191,10 @@ bool resp_handler::execute(std::string& out) {
     if (argc < 3 || argc % 2 == 0) return wrong_arity(out, cmd), true;
     for (std::size_t i = 1; i < argc; i += 2)
       if (too_long(args_[i])) return true;
-    if (defer_unless_local(1, 2, true)) return true;
+    if (defer_unless_local(1, argc, 2, true)) return true;
     if (refused()) return true;
     for (std::size_t i = 1; i < argc; i += 2) track(eng.put(args_[i], args_[i + 1]).lsn);
-    resp::simple_string(out, "OK");
+    resp::ok(out);
   } else if (iequals(cmd, "PING")) {
     if (argc > 2) return wrong_arity(out, cmd), true;
     if (argc == 2) resp::bulk(out, args_[1]);
@@ -214,7 +208,7 @@ bool resp_handler::execute(std::string& out) {
   } else if (iequals(cmd, "INFO")) {
     resp::bulk(out, info_text(ctx_));
   } else if (iequals(cmd, "QUIT")) {
-    resp::simple_string(out, "OK");
+    resp::ok(out);
     return false;
   } else if (iequals(cmd, "COMMAND")) {
     // No command table: clients (redis-cli hints) cope with an empty one.
@@ -225,7 +219,7 @@ bool resp_handler::execute(std::string& out) {
     else resp::error(out, "ERR only CONFIG GET <parameter> is supported");
   } else if (iequals(cmd, "SELECT")) {
     if (argc != 2) return wrong_arity(out, cmd), true;
-    if (args_[1] == "0") resp::simple_string(out, "OK");
+    if (args_[1] == "0") resp::ok(out);
     else resp::error(out, "ERR DB index is out of range");
   } else {
     unknown_command(out, args_);
@@ -297,8 +291,9 @@ void resp_handler::hello(std::string& out) {
   resp::array_header(out, 0);
 }
 
-bool resp_handler::defer_unless_local(std::size_t first, std::size_t step, bool write) {
-  for (std::size_t i = first; i < args_.size(); i += step) {
+bool resp_handler::defer_unless_local(std::size_t first, std::size_t end, std::size_t step,
+                                      bool write) {
+  for (std::size_t i = first; i < end; i += step) {
     const bool here = write ? router_.local_write(args_[i]) : router_.local_read(args_[i]);
     if (here) continue;
     defer_command();

@@ -12,6 +12,17 @@ net::consume_result session_handler::on_bytes(std::string_view in, std::string& 
   return r;
 }
 
+bool session_handler::try_settle() {
+  const auto& log = ctx_.eng.log();
+  if (deferred_ || !log.acked(pending_lsn_) || !log.synced(synced_lsn_)) return false;
+  pending_lsn_ = synced_lsn_ = 0;
+  return true;
+}
+
+bool session_handler::park(net::resumable& r) {
+  return !deferred_ && ctx_.eng.log().resume_after_flush(r);
+}
+
 boost::asio::awaitable<bool> session_handler::settle(std::string& out) {
   const std::uint64_t lsn = pending_lsn_, synced = synced_lsn_;
   pending_lsn_ = synced_lsn_ = 0;

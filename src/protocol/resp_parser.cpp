@@ -101,8 +101,9 @@ bool parse_i64(std::string_view s, std::int64_t& out) noexcept {
   for (; i < s.size(); ++i) {
     if (s[i] < '0' || s[i] > '9') return false;
     const auto digit = static_cast<std::uint64_t>(s[i] - '0');
-    if (v > (max_magnitude - digit) / 10) return false;
-    v = v * 10 + digit;
+    if (__builtin_mul_overflow(v, 10u, &v) || __builtin_add_overflow(v, digit, &v) ||
+        v > max_magnitude)
+      return false;
   }
   // Modular conversion (well defined since C++20) also covers INT64_MIN.
   out = negative ? static_cast<std::int64_t>(~v + 1) : static_cast<std::int64_t>(v);
@@ -123,29 +124,68 @@ line_search find_line_end(std::string_view buf, std::size_t pos, char terminator
                           std::uint32_t max_line) noexcept {
   const std::size_t remaining = buf.size() - pos;
   const std::size_t window = std::min<std::size_t>(remaining, std::size_t{max_line} + 1);
-  const void* hit = std::memchr(buf.data() + pos, terminator, window);
+  // Header lines ("*3", "$16") are a few bytes: look at those directly,
+  // and leave longer lines to memchr.
+  constexpr std::size_t short_line = 16;
+  const std::size_t near = std::min(window, short_line);
+  for (std::size_t i = pos; i < pos + near; ++i)
+    if (buf[i] == terminator) return {line_status::found, i};
+  const void* hit = std::memchr(buf.data() + pos + near, terminator, window - near);
   if (hit == nullptr) {
     return {remaining > max_line ? line_status::too_long : line_status::need_more, 0};
   }
   return {line_status::found, static_cast<std::size_t>(static_cast<const char*>(hit) - buf.data())};
 }
 
+enum class header_status { ok, need_more, too_long, bad_number };
+
+// read_header for any line: finds the line end, then parses the number.
+header_status read_any_header(std::string_view buf, std::size_t pos, std::uint32_t max_line,
+                              std::int64_t& value, std::size_t& next) noexcept {
+  const line_search line = find_line_end(buf, pos, '\r', max_line);
+  if (line.status == line_status::too_long) return header_status::too_long;
+  if (line.status == line_status::need_more || line.end + 1 == buf.size())
+    return header_status::need_more;
+  if (buf[line.end + 1] != '\n' || !parse_i64(buf.substr(pos + 1, line.end - pos - 1), value))
+    return header_status::bad_number;
+  next = line.end + 2;
+  return header_status::ok;
+}
+
+// Reads the number of the header line ("*<n>\r\n" or "$<len>\r\n") whose
+// type byte is at `pos`; on ok, `next` is the index after its "\r\n".
+inline header_status read_header(std::string_view buf, std::size_t pos, std::uint32_t max_line,
+                                 std::int64_t& value, std::size_t& next) noexcept {
+  // The usual line, up to 18 digits (no overflow) without a sign or a
+  // leading zero, complete in `buf`, is read here in one pass; anything
+  // else goes to read_any_header, which gives the same answer for it.
+  constexpr std::size_t quick_digits = 18;
+  std::size_t i = pos + 1;
+  const std::size_t digits_end = std::min({buf.size(), i + quick_digits, pos + max_line});
+  std::int64_t v = 0;
+  for (; i < digits_end && buf[i] >= '0' && buf[i] <= '9'; ++i) v = v * 10 + (buf[i] - '0');
+  const std::size_t digits = i - pos - 1;
+  if (digits > 0 && (digits == 1 || buf[pos + 1] != '0') && i + 1 < buf.size() &&
+      buf[i] == '\r' && buf[i + 1] == '\n') {
+    value = v;
+    next = i + 2;
+    return header_status::ok;
+  }
+  return read_any_header(buf, pos, max_line, value, next);
+}
+
 parse_result parse_multibulk(std::string_view buf, std::vector<std::string_view>& args,
                              const limits& lim) {
   // Count line: "*<n>\r\n".
-  const line_search count_line = find_line_end(buf, 0, '\r', lim.max_inline);
-  if (count_line.status == line_status::too_long) return bad(err_big_mbulk);
-  if (count_line.status == line_status::need_more) return need_more();
-  const std::size_t cr = count_line.end;
-  if (cr + 1 == buf.size()) return need_more();
-  if (buf[cr + 1] != '\n') return bad(err_mbulk_len);
-
   std::int64_t count = 0;
-  if (!parse_i64(buf.substr(1, cr - 1), count) || count < -1 ||
-      count > static_cast<std::int64_t>(lim.max_args)) {
-    return bad(err_mbulk_len);
+  std::size_t pos = 0;
+  switch (read_header(buf, 0, lim.max_inline, count, pos)) {
+    case header_status::ok: break;
+    case header_status::need_more: return need_more();
+    case header_status::too_long: return bad(err_big_mbulk);
+    case header_status::bad_number: return bad(err_mbulk_len);
   }
-  std::size_t pos = cr + 2;
+  if (count < -1 || count > static_cast<std::int64_t>(lim.max_args)) return bad(err_mbulk_len);
   if (count <= 0) return complete(pos);  // "*0" and "*-1": nothing to run
 
   const auto n = static_cast<std::size_t>(count);
@@ -153,21 +193,17 @@ parse_result parse_multibulk(std::string_view buf, std::vector<std::string_view>
     // Length line: "$<len>\r\n". The '$' is checked as soon as it arrives.
     if (pos == buf.size()) return need_more();
     if (buf[pos] != '$') return bad(expected_dollar_why(buf[pos]));
-    const line_search len_line = find_line_end(buf, pos, '\r', lim.max_inline);
-    if (len_line.status == line_status::too_long) return bad(err_big_bulk);
-    if (len_line.status == line_status::need_more) return need_more();
-    const std::size_t len_cr = len_line.end;
-    if (len_cr + 1 == buf.size()) return need_more();
-    if (buf[len_cr + 1] != '\n') return bad(err_bulk_len);
-
     std::int64_t len = 0;
-    if (!parse_i64(buf.substr(pos + 1, len_cr - pos - 1), len) || len < 0 ||
-        len > static_cast<std::int64_t>(lim.max_bulk)) {
-      return bad(err_bulk_len);
+    std::size_t data = 0;
+    switch (read_header(buf, pos, lim.max_inline, len, data)) {
+      case header_status::ok: break;
+      case header_status::need_more: return need_more();
+      case header_status::too_long: return bad(err_big_bulk);
+      case header_status::bad_number: return bad(err_bulk_len);
     }
+    if (len < 0 || len > static_cast<std::int64_t>(lim.max_bulk)) return bad(err_bulk_len);
 
     // Payload, skipped by length, then "\r\n".
-    const std::size_t data = len_cr + 2;
     const std::size_t data_end = data + static_cast<std::size_t>(len);
     if (buf.size() < data_end + 2) {
       if (buf.size() > data_end && buf[data_end] != '\r') return bad(err_bulk_crlf);

@@ -36,6 +36,8 @@ void append_line(std::string& out, char type, std::string_view s) {
 
 void simple_string(std::string& out, std::string_view s) { append_line(out, '+', s); }
 
+void ok(std::string& out) { out.append("+OK\r\n"); }
+
 void error(std::string& out, std::string_view msg) { append_line(out, '-', msg); }
 
 void integer(std::string& out, std::int64_t v) { append_number_line(out, ':', v); }

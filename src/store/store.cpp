@@ -14,8 +14,9 @@ std::optional<std::string_view> store::get(std::string_view key) const {
 }
 
 const entry* store::find(std::string_view key) const {
-  const auto& part = partitions_[common::partition_of(key)];
-  const auto it = part.find(key);
+  const hashed_key k(key);
+  const auto& part = partitions_[common::partition_of_hash(k.hash)];
+  const auto it = part.find(k);
   return it == part.end() ? nullptr : &*it;
 }
 
@@ -29,8 +30,9 @@ apply_result store::remove(std::string_view key, const version& v) {
 
 apply_result store::write(std::string_view key, std::string_view value, const version& v,
                           bool tombstone) {
-  auto& part = partitions_[common::partition_of(key)];
-  auto it = part.find(key);
+  const hashed_key k(key);
+  auto& part = partitions_[common::partition_of_hash(k.hash)];
+  auto it = part.find(k);
   if (it == part.end()) {
     // A tombstone for a key never seen still matters: it must stop an older
     // write that arrives later (e.g. from a migration) from resurrecting it.
@@ -54,6 +56,7 @@ void store::drop_partition(std::uint32_t p) {
 }
 
 std::size_t store::purge_tombstones(std::uint64_t hlc_before) {
+  if (tombstones_ == 0) return 0;  // no scan of every key for nothing
   std::size_t purged = 0;
   for (auto& part : partitions_) {
     purged += boost::unordered::erase_if(part, [&](const entry& e) {

@@ -2,6 +2,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 
 #include "dkv/common/bytes.hpp"
 
@@ -11,9 +12,11 @@ namespace {
 constexpr std::size_t fixed_size = 1 + 8 + 4;  // op | hlc | node
 constexpr std::size_t length_size = 4;
 
-void append_bytes(std::string& out, std::string_view b) {
-  common::append_u32_be(out, static_cast<std::uint32_t>(b.size()));
-  out.append(b);
+// Stores one `bytes` field at `p`; returns the position after it.
+char* store_bytes(char* p, std::string_view b) noexcept {
+  common::store_u32_be(p, static_cast<std::uint32_t>(b.size()));
+  if (!b.empty()) std::memcpy(p + length_size, b.data(), b.size());
+  return p + length_size + b.size();
 }
 
 // Takes one `bytes` field off the front of `in`; false if it is cut short.
@@ -30,11 +33,30 @@ bool take_bytes(std::string_view& in, std::string_view& field) noexcept {
 }  // namespace
 
 void encode_entry(std::string& out, const entry& e) {
-  common::append_u8(out, static_cast<std::uint8_t>(e.kind));
-  common::append_u64_be(out, e.hlc);
-  common::append_u32_be(out, e.node);
-  append_bytes(out, e.key);
-  if (e.kind == op::put) append_bytes(out, e.value);  // a DEL has no value field
+  // Everything up to the value's bytes is sized once and filled in place;
+  // the value is appended (not zero-filled first).
+  const bool put = e.kind == op::put;  // a DEL has no value field
+  const std::size_t at = out.size();
+  out.resize(at + fixed_size + length_size + e.key.size() + (put ? length_size : 0));
+  char* p = out.data() + at;
+  p[0] = static_cast<char>(e.kind);
+  common::store_u32_be(p + 1, static_cast<std::uint32_t>(e.hlc >> 32));
+  common::store_u32_be(p + 5, static_cast<std::uint32_t>(e.hlc));
+  common::store_u32_be(p + 9, e.node);
+  p = store_bytes(p + fixed_size, e.key);
+  if (!put) return;
+  common::store_u32_be(p, static_cast<std::uint32_t>(e.value.size()));
+  out.append(e.value);
+}
+
+std::size_t encoded_size(const entry& e) noexcept {
+  const std::size_t value = e.kind == op::put ? length_size + e.value.size() : 0;
+  return fixed_size + length_size + e.key.size() + value;
+}
+
+void add_entry_record(log_writer& writer, const entry& e, std::string& out) {
+  writer.add_record(encoded_size(e), [&e](std::string& payload) { encode_entry(payload, e); },
+                    out);
 }
 
 std::optional<entry> decode_entry(std::string_view payload) {

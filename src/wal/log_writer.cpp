@@ -10,14 +10,21 @@
 namespace dkv::wal {
 namespace {
 
-void append_fragment(std::string& out, fragment_type type, std::string_view data) {
+// Fills the header at `h` of a fragment of `type` holding `data`.
+void put_header(char* h, fragment_type type, std::string_view data) {
   const char type_byte = static_cast<char>(type);
   const std::uint32_t crc = crc32c(data, crc32c(std::string_view(&type_byte, 1)));
-  common::append_u32_be(out, mask_crc(crc));
-  common::append_u8(out, static_cast<std::uint8_t>(data.size() >> 8));
-  common::append_u8(out, static_cast<std::uint8_t>(data.size()));
-  out.push_back(type_byte);
+  common::store_u32_be(h, mask_crc(crc));
+  h[4] = static_cast<char>(data.size() >> 8);
+  h[5] = static_cast<char>(data.size());
+  h[6] = type_byte;
+}
+
+void append_fragment(std::string& out, fragment_type type, std::string_view data) {
+  const std::size_t at = out.size();
+  out.append(fragment_header_size, '\0');
   out.append(data);
+  put_header(out.data() + at, type, data);
 }
 
 }  // namespace
@@ -48,6 +55,17 @@ void log_writer::add_record(std::string_view payload, std::string& out) {
     payload.remove_prefix(n);
     begin = false;
   } while (!payload.empty());
+}
+
+bool log_writer::fits_full(std::size_t size) const noexcept {
+  const std::size_t left = block_size - static_cast<std::size_t>(offset_ % block_size);
+  return left >= fragment_header_size && size <= left - fragment_header_size;
+}
+
+void log_writer::frame_full(std::string& out, std::size_t at) noexcept {
+  const std::string_view payload = std::string_view(out).substr(at + fragment_header_size);
+  put_header(out.data() + at, fragment_type::full, payload);
+  offset_ += fragment_header_size + payload.size();
 }
 
 }  // namespace dkv::wal

@@ -470,6 +470,22 @@ BOOST_AUTO_TEST_CASE(writer_simple_string_and_error) {
   out.clear();
   resp::simple_string(out, "a\nb\rc");
   BOOST_TEST(out == "+a b c\r\n");
+  out = "x";
+  resp::ok(out);
+  BOOST_TEST(out == "x+OK\r\n");
+}
+
+BOOST_AUTO_TEST_CASE(command_names_match_in_any_ascii_case) {
+  BOOST_TEST(resp::iequals("set", "SET"));
+  BOOST_TEST(resp::iequals("SeT", "SET"));
+  BOOST_TEST(resp::iequals("SET", "SET"));
+  BOOST_TEST(resp::iequals("", ""));
+  BOOST_TEST(!resp::iequals("SETX", "SET"));
+  BOOST_TEST(!resp::iequals("SE", "SET"));
+  BOOST_TEST(!resp::iequals("GET", "SET"));
+  // Only ASCII letters fold: '{' is not '[' and 0xE9 is not 0xC9.
+  BOOST_TEST(!resp::iequals("{", "["));
+  BOOST_TEST(!resp::iequals("\xE9", "\xC9"));
 }
 
 BOOST_AUTO_TEST_CASE(writer_integer) {

@@ -57,7 +57,7 @@ class snapshot_writer {
   file file_;
   std::string tmp_path_, final_path_;
   wal::log_writer writer_;
-  std::string buffer_, payload_;
+  std::string buffer_;
   std::uint64_t entries_ = 0;
 };
 

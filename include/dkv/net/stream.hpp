@@ -29,7 +29,18 @@ struct consume_result {
   bool close = false;        // flush `out`, then close the connection
   std::size_t need = 0;      // total bytes the next message needs, when known
   bool more = false;         // stopped at reply_budget: flush `out`, then call again
-  bool settle = false;       // call settle() before writing `out`
+  bool settle = false;       // `out` may have to wait: see stream_handler::try_settle
+};
+
+// A suspended stream that whoever it waits for wakes by calling resume(),
+// once, on the loop's thread. The stream runs on inside that call until it
+// suspends again.
+class resumable {
+ public:
+  virtual void resume() = 0;
+
+ protected:
+  ~resumable() = default;
 };
 
 class stream_handler {
@@ -39,9 +50,18 @@ class stream_handler {
   // to `out`, up to reply_budget bytes of them. Must not keep views into `in`
   // past the call.
   virtual consume_result on_bytes(std::string_view in, std::string& out) = 0;
-  // Called before `out` is written when on_bytes asked for it: waits until
-  // the replies may be sent (e.g. their writes are durable). It may replace
-  // `out`; false closes the connection after writing it.
+  // Called before `out` is written when on_bytes asked for it: true when
+  // the replies may be sent now (e.g. their writes are durable), and they
+  // are then settled. When false, the stream parks (see park), asks again
+  // once resumed, and if still false awaits settle().
+  virtual bool try_settle() = 0;
+  // Arranges for `r` to be resumed once what the replies wait for has
+  // probably happened (the log's group commit of this loop turn): a wait
+  // with neither allocation nor a trip through the scheduler. False when
+  // nothing is scheduled that could settle them.
+  virtual bool park(resumable& r) = 0;
+  // Waits until the replies may be sent. It may replace `out`; false closes
+  // the connection after writing it.
   virtual boost::asio::awaitable<bool> settle(std::string& out) = 0;
   // True for connections that stream_limits::idle_timeout must not close
   // (a peer's link, which the other node keeps open on purpose).

@@ -14,6 +14,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
@@ -22,6 +23,7 @@
 
 #include "dkv/config/node_config.hpp"
 #include "dkv/disk/file.hpp"
+#include "dkv/net/stream.hpp"
 #include "dkv/wal/entry.hpp"
 #include "dkv/wal/log_writer.hpp"
 
@@ -31,13 +33,15 @@ class durable_log {
  public:
   static constexpr std::uint64_t segment_limit = 64u << 20;
 
-  // `helper` runs fdatasync and closes retired segment files.
+  // `helper` runs fdatasync, closes retired segment files and syncs the
+  // directory entries of new ones.
   durable_log(boost::asio::any_io_executor ex, boost::asio::thread_pool& helper,
               std::string dir, config::fsync_mode mode);
   durable_log(const durable_log&) = delete;
   durable_log& operator=(const durable_log&) = delete;
 
-  // Opens a new segment with sequence `seq`. Error message or empty.
+  // Opens a new segment with sequence `seq` and syncs the directory
+  // (start-up only: blocks). Error message or empty.
   std::string open(std::uint64_t seq);
 
   // Appends a record; returns its log sequence number (> 0), or 0 when the
@@ -51,10 +55,20 @@ class durable_log {
   // (written for no/everysec, synced for always). False when the log failed
   // first: the write's fate is then unknown and must not be acknowledged.
   boost::asio::awaitable<bool> async_wait(std::uint64_t lsn);
+  // Whether async_wait(lsn) would return true at once.
+  bool acked(std::uint64_t lsn) const noexcept {
+    return (mode_ == config::fsync_mode::always ? synced_ : written_) >= lsn;
+  }
+
+  // Resumes `r` right after the group commit already scheduled for this
+  // loop turn has run, whatever its outcome; false (and `r` is not kept)
+  // when none is scheduled.
+  bool resume_after_flush(net::resumable& r);
 
   // Waits until record `lsn` is fsynced, whatever the fsync mode (asks for
   // a sync if needed). False when the log failed first.
   boost::asio::awaitable<bool> async_wait_synced(std::uint64_t lsn);
+  bool synced(std::uint64_t lsn) const noexcept { return synced_ >= lsn; }
 
   // Starts a new segment now (for a snapshot) and returns its sequence, or
   // 0 when the log has failed (it does not roll then).
@@ -76,10 +90,14 @@ class durable_log {
   void close();
 
  private:
+  // Creates segment `seq` and makes it the current one; its directory entry
+  // is not synced yet. Error message or empty.
+  std::string create_segment(std::uint64_t seq);
   void flush();
+  // The scheduled group commit: flush, then resume the parked streams.
+  void commit();
   void request_sync();
   void on_synced(std::uint64_t lsn, int err);
-  std::uint64_t acked() const noexcept;
   void notify();
   void start_timer();
 
@@ -93,8 +111,9 @@ class durable_log {
   std::uint64_t file_size_ = 0;  // bytes of the segment known written
   wal::log_writer writer_;
   std::string pending_;      // records not yet written
-  std::string payload_;      // scratch for one entry
   bool flush_posted_ = false;
+  std::vector<net::resumable*> parked_;    // to resume after the posted flush
+  std::vector<net::resumable*> resuming_;  // parked_ while they are resumed
 
   std::uint64_t appended_ = 0;  // last lsn appended
   std::uint64_t written_ = 0;   // last lsn written to the file

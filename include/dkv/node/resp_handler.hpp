@@ -29,8 +29,9 @@ class resp_handler final : public session_handler {
   // The parser's limits: small ones until the connection is authenticated.
   void set_limits();
   // Defers the command when a key among args_[first], args_[first + step],
-  // ... lives on another node (or its partition is still arriving).
-  bool defer_unless_local(std::size_t first, std::size_t step, bool write);
+  // ... (before args_[end]) lives on another node (or its partition is
+  // still arriving).
+  bool defer_unless_local(std::size_t first, std::size_t end, std::size_t step, bool write);
   void defer_command();
 
   protocol::resp::limits limits_;

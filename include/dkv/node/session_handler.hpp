@@ -30,6 +30,8 @@ class session_handler : public net::stream_handler {
       : ctx_(ctx), router_(route), authenticated_(ctx.sec.requirepass.empty()) {}
 
   net::consume_result on_bytes(std::string_view in, std::string& out) final;
+  bool try_settle() final;
+  bool park(net::resumable& r) final;
   boost::asio::awaitable<bool> settle(std::string& out) final;
 
  protected:

@@ -6,7 +6,8 @@
 // turn (the loop keeps serving; writes during the snapshot land in S and
 // later segments, and replaying them over the snapshot is correct because
 // entries merge last-writer-wins), the file is synced and renamed on the
-// helper thread, and then segments and snapshots older than S are deleted.
+// helper thread, and then segments and snapshots older than S are deleted
+// (also on the helper: unlinking a large file is slow).
 
 #include <cstdint>
 

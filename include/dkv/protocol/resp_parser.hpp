@@ -61,4 +61,15 @@ struct parse_result {
 parse_result parse_command(std::string_view buf, std::vector<std::string_view>& args,
                            std::string& scratch, const limits& lim);
 
+// Whether the argument `arg` is the name `upper` (upper-case ASCII) in any
+// ASCII case, as Redis matches command names and options.
+inline bool iequals(std::string_view arg, std::string_view upper) noexcept {
+  if (arg.size() != upper.size()) return false;
+  for (std::size_t i = 0; i < arg.size(); ++i) {
+    const char c = arg[i];
+    if ((c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c) != upper[i]) return false;
+  }
+  return true;
+}
+
 }  // namespace dkv::protocol::resp

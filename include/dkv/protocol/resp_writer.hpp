@@ -11,6 +11,7 @@
 namespace dkv::protocol::resp {
 
 void simple_string(std::string& out, std::string_view s);  // +OK\r\n
+void ok(std::string& out);                                  // +OK\r\n, the common case
 void error(std::string& out, std::string_view msg);         // -ERR msg\r\n (msg given whole, e.g. "ERR ...")
 void integer(std::string& out, std::int64_t v);             // :1\r\n
 void bulk(std::string& out, std::string_view s);            // $3\r\nabc\r\n

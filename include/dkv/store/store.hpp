@@ -22,14 +22,22 @@
 
 namespace dkv::store {
 
+// A key with its key_hash: one hash picks the partition and finds the key
+// inside it.
+struct hashed_key {
+  explicit hashed_key(std::string_view k) noexcept : key(k), hash(common::key_hash(k)) {}
+  std::string_view key;
+  std::uint64_t hash;
+};
+
 struct entry_hash {
   using is_transparent = void;
-  std::size_t operator()(std::string_view k) const noexcept { return common::key_hash(k); }
+  std::size_t operator()(const hashed_key& k) const noexcept { return k.hash; }
   std::size_t operator()(const entry& e) const noexcept { return common::key_hash(e.key()); }
 };
 struct entry_equal {
   using is_transparent = void;
-  static std::string_view key_of(std::string_view k) noexcept { return k; }
+  static std::string_view key_of(const hashed_key& k) noexcept { return k.key; }
   static std::string_view key_of(const entry& e) noexcept { return e.key(); }
   template <class A, class B>
   bool operator()(const A& a, const B& b) const noexcept {

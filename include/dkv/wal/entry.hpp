@@ -8,6 +8,8 @@
 #include <string>
 #include <string_view>
 
+#include "dkv/wal/log_writer.hpp"
+
 namespace dkv::wal {
 
 enum class op : std::uint8_t {
@@ -26,6 +28,10 @@ struct entry {
 
 // Appends the encoding of `e` to `out` (a DEL's `value` is not written).
 void encode_entry(std::string& out, const entry& e);
+// The number of bytes encode_entry appends.
+std::size_t encoded_size(const entry& e) noexcept;
+// Appends `e` to `out` as one record framed by `writer`, encoded in place.
+void add_entry_record(log_writer& writer, const entry& e, std::string& out);
 // nullopt when the payload is not exactly one well-formed entry (unknown
 // op, a length running past the end, or bytes left over). The views point
 // into `payload`.

@@ -23,8 +23,12 @@ inline constexpr std::size_t fragment_header_size = 7;
 // Wire values: never reorder; zero is reserved (it is what padding reads as).
 enum class fragment_type : std::uint8_t { full = 1, first = 2, middle = 3, last = 4 };
 
-// CRC-32C (Castagnoli) of `data`, continuing from `crc` (0 to start).
+// CRC-32C (Castagnoli) of `data`, continuing from `crc` (0 to start). Uses
+// the CPU's CRC instruction when it has one (x86-64 with SSE4.2).
 std::uint32_t crc32c(std::string_view data, std::uint32_t crc = 0) noexcept;
+// The same CRC from tables, which crc32c() falls back to on other CPUs
+// (exposed so that tests check both).
+std::uint32_t crc32c_portable(std::string_view data, std::uint32_t crc = 0) noexcept;
 // Masked form stored on disk (as LevelDB: a CRC of data containing CRCs is
 // otherwise weak).
 std::uint32_t mask_crc(std::uint32_t crc) noexcept;

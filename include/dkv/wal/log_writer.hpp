@@ -3,9 +3,12 @@
 // Pure: it appends bytes to a caller's buffer and tracks the file offset;
 // the caller writes the buffer to the file.
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
+
+#include "dkv/wal/log_format.hpp"
 
 namespace dkv::wal {
 
@@ -18,10 +21,34 @@ class log_writer {
   // Appends the fragments (and any block padding) of one logical record.
   void add_record(std::string_view payload, std::string& out);
 
+  // The same bytes as add_record(payload, out), for a payload of `size`
+  // bytes that `append_payload(std::string&)` appends itself. A record that
+  // fits in the current block (most do) is framed around it in place,
+  // without a copy of the payload.
+  template <class AppendPayload>
+  void add_record(std::size_t size, AppendPayload&& append_payload, std::string& out) {
+    if (fits_full(size)) {
+      const std::size_t at = out.size();
+      out.append(fragment_header_size, '\0');
+      append_payload(out);
+      frame_full(out, at);
+      return;
+    }
+    std::string payload;
+    payload.reserve(size);
+    append_payload(payload);
+    add_record(payload, out);
+  }
+
   // File offset after everything appended so far.
   std::uint64_t offset() const noexcept { return offset_; }
 
  private:
+  // Whether a record of `size` bytes starting now is one FULL fragment.
+  bool fits_full(std::size_t size) const noexcept;
+  // Fills in the header at out[at] of the FULL fragment that ends `out`.
+  void frame_full(std::string& out, std::size_t at) noexcept;
+
   std::uint64_t offset_;
 };
 
