@@ -14,7 +14,7 @@ std::string info_text(const context& ctx) {
   const auto& s = ctx.snapshots;
   std::ostringstream o;
   o << "# Server\r\n"
-    << "dkv_version:0.1.0\r\n"
+    << "dkv_version:" << dkv_version << "\r\n"
     << "node_id:" << ctx.me.id << "\r\n"
     << "address:" << ctx.me.address << "\r\n"
     << "cluster:" << ctx.me.cluster << "\r\n"

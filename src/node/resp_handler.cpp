@@ -37,7 +37,6 @@ void unknown_command(std::string& out, std::span<const std::string_view> args) {
 }
 
 constexpr std::uint32_t preauth_max_args = 16;
-constexpr std::string_view dkv_version = "0.1.0";
 constexpr std::string_view wrong_pass =
     "WRONGPASS invalid username-password pair or user is disabled.";
 constexpr std::string_view no_password =

@@ -6,10 +6,14 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "dkv/node/engine.hpp"
 
 namespace dkv::node {
+
+// The node's version, as INFO and RESP HELLO report it.
+inline constexpr std::string_view dkv_version = "0.1.0";
 
 struct identity {
   std::string id;
