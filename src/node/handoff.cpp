@@ -98,7 +98,10 @@ asio::awaitable<bool> handoff::send_partition(std::uint32_t p, std::string owner
     if (!accepted(r)) co_return false;
     counters.keys_sent += in_batch;
     counters.bytes_sent += entries.size();
-    if (stopped_ || cluster_.owns(p) || cluster_.current_ring().owner(p) != owner) co_return false;
+    // The ring may have changed meanwhile, even emptied (every member
+    // leaving at once).
+    const auto& now = cluster_.current_ring();
+    if (stopped_ || now.empty() || now.owner(p) != owner) co_return false;
   }
   const auto r = co_await cluster_.call(owner, [&](std::string& f, std::uint32_t rid) {
     proto::encode_migrate_done(f, rid, proto::migrate_done{p, count, digest});
