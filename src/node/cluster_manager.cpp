@@ -404,8 +404,11 @@ bool cluster_manager::on_migrate_done(std::string_view peer, std::uint32_t parti
     return false;
   }
   ++counters_.partitions_received;
-  const auto it = incoming_.find(partition);
-  if (it != incoming_.end() && it->second == peer) incoming_.erase(it);
+  // Whoever closes the transfer completes it, not only the previous owner
+  // of our ring: while two members join at once, that owner may have handed
+  // the partition to the other joiner first (its ring did not hold us yet),
+  // which relays it here; the owner we expected then sends nothing more.
+  incoming_.erase(partition);
   return true;
 }
 
