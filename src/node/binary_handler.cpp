@@ -15,24 +15,11 @@ namespace {
 
 constexpr std::uint32_t peer_headroom = 4096;
 
-put_condition condition_of(std::uint8_t flags) {
-  if (flags & proto::flag::if_absent) return put_condition::if_absent;
-  if (flags & proto::flag::if_present) return put_condition::if_present;
-  return put_condition::always;
-}
-
-void reply_outcome(std::string& out, std::uint8_t op, std::uint32_t rid, const key_outcome& o) {
-  if (proto::is_error(o.code)) return proto::reply_error(out, op, rid, o.code, o.message);
-  if (op == static_cast<std::uint8_t>(proto::opcode::get) && o.code == status::ok)
-    return proto::reply_bytes(out, op, rid, o.value);
-  proto::reply_status(out, op, rid, o.code);
-}
-
 }  // namespace
 
 net::consume_result binary_handler::handle(std::string_view in, std::string& out) {
   net::consume_result r;
-  while (!deferred()) {
+  for (;;) {
     if (out.size() >= net::reply_budget) {
       r.more = true;
       return r;
@@ -47,6 +34,7 @@ net::consume_result binary_handler::handle(std::string_view in, std::string& out
       return r;
     }
     if (f.state == proto::parse_state::bad) {
+      if (deferred()) return r;  // its error reply comes after the group's
       ++ctx_.net.protocol_errors;
       if (!authenticated() && f.error == status::too_large)
         refuse_preauth("frame over --max-preauth-bytes");
@@ -56,12 +44,16 @@ net::consume_result binary_handler::handle(std::string_view in, std::string& out
       r.close = true;
       return r;
     }
-    ++ctx_.net.commands;
-    r.consumed += f.consumed;
     // Only peers may set the routing flags.
     const std::uint8_t flags = peer_.empty() ? f.header.flags & ~(proto::flag::forwarded |
                                                                    proto::flag::local_only)
                                              : f.header.flags;
+    if (deferred() &&
+        !join_group(f.header.opcode, flags, f.header.request_id, f.body, out.size()))
+      return r;
+    ++ctx_.net.commands;
+    r.consumed += f.consumed;
+    if (deferred()) continue;
     if (!dispatch(f.header.opcode, flags, f.header.request_id, f.body, out)) {
       r.close = true;
       return r;
@@ -182,8 +174,7 @@ bool binary_handler::dispatch_keyed(std::uint8_t op, std::uint8_t flags, std::ui
     here = here && local;
   }
   if (!here) {
-    deferred_ = {op, flags, rid, {keys.begin(), keys.end()}, std::string(value)};
-    defer();
+    defer_request({op, flags, rid, {keys.begin(), keys.end()}, std::string(value)});
     return true;
   }
 
@@ -217,38 +208,6 @@ bool binary_handler::dispatch_keyed(std::uint8_t op, std::uint8_t flags, std::ui
       const bool found = kind == proto::opcode::put || w.existed;
       proto::reply_status(out, op, rid, found ? status::ok : status::not_found);
       return true;
-    }
-  }
-}
-
-boost::asio::awaitable<void> binary_handler::run_deferred(std::string& out) {
-  deferred_request d = std::move(deferred_);
-  switch (static_cast<proto::opcode>(d.op)) {
-    case proto::opcode::get:
-      reply_outcome(out, d.op, d.rid, co_await router_.get(d.keys[0]));
-      co_return;
-    case proto::opcode::put:
-      reply_outcome(out, d.op, d.rid,
-                    co_await router_.put(d.keys[0], std::move(d.value), condition_of(d.flags)));
-      co_return;
-    case proto::opcode::del:
-      reply_outcome(out, d.op, d.rid, co_await router_.del(d.keys[0]));
-      co_return;
-    default: {  // MGET
-      std::vector<key_outcome> got;
-      for (auto& key : d.keys) {
-        got.push_back(co_await router_.get(std::move(key)));
-        if (proto::is_error(got.back().code)) {
-          reply_outcome(out, d.op, d.rid, got.back());
-          co_return;
-        }
-      }
-      const auto at = proto::begin_mget_reply(out, d.rid, static_cast<std::uint32_t>(got.size()));
-      for (const auto& o : got) {
-        const std::string_view v = o.value;
-        proto::put_mget_value(out, o.code == status::ok ? &v : nullptr);
-      }
-      proto::finish_reply(out, at);
     }
   }
 }

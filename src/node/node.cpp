@@ -112,7 +112,7 @@ int run_node(const config::node_config& cfg) {
   asio::thread_pool helper(1);
   durable_log wal(ioc.get_executor(), helper, cfg.data_dir, cfg.fsync);
   context ctx(identity{cfg.id, cfg.peer_addr.to_string(), cfg.cluster, cfg.data_dir},
-              limits{cfg.max_frame, cfg.max_key},
+              limits{cfg.max_frame, cfg.max_key, cfg.max_output_bytes},
               security{cfg.requirepass, cfg.peer_secret(), cfg.max_preauth_bytes}, wal);
   cluster_manager cluster(ioc.get_executor(), ctx, open_data_dir(cfg, ctx));
   ctx.cluster = &cluster;

@@ -25,6 +25,12 @@ key_outcome error(status code, std::string message) { return {code, {}, std::mov
 
 }  // namespace
 
+put_condition condition_of(std::uint8_t flags) noexcept {
+  if (flags & proto::flag::if_absent) return put_condition::if_absent;
+  if (flags & proto::flag::if_present) return put_condition::if_present;
+  return put_condition::always;
+}
+
 bool router::local_read(std::string_view key) const {
   if (cluster_.route_key(key).where != route::kind::local) return false;
   // The store lookup only matters while the partition is arriving (rare):

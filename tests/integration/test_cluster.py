@@ -5,12 +5,14 @@ Migration under load is in test_cluster_migration.py."""
 
 import os
 import random
+import signal
 import subprocess
 import time
 import unittest
 
-from harness import (KVCTL, NOT_FOUND, OK, PARTITIONS, PUT, UNAVAILABLE, NodeTestCase, b,
-                     cluster_state, free_port, poll, run)
+from harness import (DEL, GET, KVCTL, MALFORMED, MGET, NOT_FOUND, OK, PARTITIONS, PUT,
+                     UNAVAILABLE, NodeTestCase, b, cluster_state, frame, free_port, mget_body,
+                     poll, run)
 
 SEED = int(os.environ.get("DKV_TEST_SEED") or time.time())
 
@@ -34,6 +36,61 @@ class FormationTest(NodeTestCase):
         self.assertEqual(sum(keys), len(items), keys)
         for k in keys:
             self.assertGreater(k, len(items) // 3 * 0.8, keys)
+
+
+    def test_pipelined_requests_through_one_member_keep_their_order(self):
+        """One connection to one member pipelines GET/PUT/DEL (some IF_ABSENT),
+        MGETs and malformed bodies on a few keys, so most requests go to other
+        nodes and the same key comes back within a window: every reply must
+        arrive in request order with what a sequential store would answer."""
+        nodes = self.start_cluster(3)
+        rng = random.Random(SEED)
+        keys = [b"pk-%d" % i for i in range(12)]
+        model, requests, expected = {}, [], []
+        for i in range(3000):
+            key, roll = rng.choice(keys), rng.random()
+            if roll < 0.35:
+                value = b"v-%d" % i
+                absent = rng.random() < 0.2
+                requests.append((PUT, b(key) + b(value), 0x08 if absent else 0))
+                if absent and key in model:
+                    expected.append((NOT_FOUND, None))
+                else:
+                    model[key] = value
+                    expected.append((OK, None))
+            elif roll < 0.75:
+                requests.append((GET, b(key), 0))
+                expected.append((OK, model[key]) if key in model else (NOT_FOUND, None))
+            elif roll < 0.9:
+                requests.append((DEL, b(key), 0))
+                expected.append((OK, None) if model.pop(key, None) is not None
+                                else (NOT_FOUND, None))
+            elif roll < 0.97:
+                some = rng.sample(keys, 3)
+                requests.append((MGET, mget_body(some), 0))
+                expected.append((OK, [model.get(k) for k in some]))
+            else:
+                requests.append((GET, b"\x00\x00", 0))  # truncated key length
+                expected.append((MALFORMED, None))
+        conn = self.binary(nodes[0])
+        window, sent, got = 64, 0, []
+        while len(got) < len(requests):
+            n = min(len(requests) - sent, window - (sent - len(got)))
+            conn.send(b"".join(frame(op, body, rid=sent + i + 1, flags=flags)
+                               for i, (op, body, flags) in enumerate(requests[sent:sent + n])))
+            sent += n
+            got.append(conn.read_reply())
+        for i, (r, (status, value)) in enumerate(zip(got, expected)):
+            what = "request %d %r" % (i, requests[i])
+            self.assertEqual((r.rid, r.status), (i + 1, status), what)
+            if requests[i][0] == MGET:
+                self.assertEqual(r.mget_values(), value, what)
+            elif value is not None:
+                self.assertEqual(r.value, value, what)
+        for key in keys:  # and the cluster holds the model's last word
+            r = self.binary(nodes[1]).get(key)
+            self.assertEqual((r.status, r.value if r.status == OK else None),
+                             (OK, model[key]) if key in model else (NOT_FOUND, None))
 
 
 class JoinTest(NodeTestCase):
@@ -76,6 +133,35 @@ class JoinTest(NodeTestCase):
 
 
 class NodeFailureTest(NodeTestCase):
+    def test_whole_cluster_stopped_at_once_exits_cleanly_and_comes_back(self):
+        """SIGTERM to every member at the same moment (a whole deployment
+        deleted): each leaves while the others do, its ring empties under its
+        hand-offs, and it exits 0; started again, they hold every key."""
+        ports = [free_port() for _ in range(3)]
+        dirs = [self.tempdir() for _ in range(3)]
+
+        def start_all():
+            nodes = []
+            for i, port in enumerate(ports):
+                flags = dict(workdir=dirs[i], port=port, peer_addr="127.0.0.1:%d" % port,
+                             no_repl=True)
+                if i:
+                    flags["join_addr"] = nodes[0].addr
+                nodes.append(self.start_node("n%d" % (i + 1), **flags))
+            self.wait_settled(nodes)
+            return nodes
+
+        nodes = start_all()
+        items = {b"w-%04d" % i: b"v-%04d" % i for i in range(3000)}
+        self.put_all(nodes, items, random.Random(SEED))
+        for node in nodes:
+            node.send_signal(signal.SIGTERM)
+        self.assertEqual([node.wait() for node in nodes], [0, 0, 0],
+                         [node.stderr_text()[-2000:] for node in nodes])
+        nodes = start_all()
+        for node in nodes:
+            self.assert_values(node, items)
+
     def test_killed_node_is_unavailable_then_rejoins_with_its_data(self):
         n1, n2 = self.start_cluster(2)
         workdir = self.tempdir()

@@ -7,6 +7,8 @@
 // binary_handshake.cpp) makes it a peer connection, which also serves the
 // peer opcodes (binary_peer.cpp) and the FORWARDED / LOCAL_ONLY flags.
 
+#include <cstddef>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -56,13 +58,38 @@ class binary_handler final : public session_handler {
     protocol::nonce responder_nonce{};
   } handshake_;
 
+  // Requests that wait for another node (binary_deferred.cpp). The first
+  // deferred request opens a group; while it is open, later client GET, PUT
+  // and DEL requests on keys not yet in it join it (local ones too, to keep
+  // the replies in order) and the group runs at once, its forwarded
+  // requests pipelined on the peer links: a pipelining client pays one
+  // round trip to the owners per group, not one per request. Distinct keys
+  // keep per-key order whatever order the owners answer in. An MGET runs
+  // alone. A group's replies stay under --max-output-bytes even if every
+  // remote GET returned the largest value a frame can hold.
   struct deferred_request {
     std::uint8_t op = 0;
     std::uint8_t flags = 0;
     std::uint32_t rid = 0;
     std::vector<std::string> keys;  // one for GET/PUT/DEL
     std::string value;
-  } deferred_;
+  };
+  static constexpr std::size_t max_group = 64;
+  // Opens the group with a request handle() could not serve here.
+  void defer_request(deferred_request d);
+  // Adds a later request to the open group; false when it must wait for
+  // the next one (it stays buffered).
+  bool join_group(std::uint8_t op, std::uint8_t flags, std::uint32_t rid, std::string_view body,
+                  std::size_t out_size);
+  // The most reply bytes (and copied value bytes) `d` can add while grouped.
+  std::uint64_t group_cost(const deferred_request& d) const;
+  boost::asio::awaitable<key_outcome> run_key(std::uint8_t op, std::uint8_t flags,
+                                              std::string key, std::string value);
+  boost::asio::awaitable<void> run_group(std::vector<deferred_request>& group, std::string& out);
+  boost::asio::awaitable<void> run_mget(deferred_request& d, std::string& out);
+
+  std::vector<deferred_request> deferred_;
+  std::uint64_t group_bytes_ = 0;  // sum of group_cost over deferred_
 };
 
 }  // namespace dkv::node

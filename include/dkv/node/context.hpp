@@ -25,6 +25,7 @@ struct identity {
 struct limits {
   std::uint32_t max_frame = 16u << 20;
   std::uint32_t max_key = 64u << 10;
+  std::uint64_t max_output = 64u << 20;  // unsent reply bytes per connection
 };
 
 // Who may talk to the node. Secrets: never log them, never put them in INFO.

@@ -26,6 +26,9 @@ struct key_outcome {
 
 enum class put_condition { always, if_absent, if_present };
 
+// The condition a request's IF_ABSENT / IF_PRESENT flags ask for.
+put_condition condition_of(std::uint8_t flags) noexcept;
+
 class router {
  public:
   router(context& ctx, cluster_manager& cluster) : ctx_(ctx), cluster_(cluster) {}

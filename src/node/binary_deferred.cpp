@@ -1,0 +1,162 @@
+// binary_handler's deferred requests: the group of requests that waits for
+// other nodes (see binary_handler.hpp), run through the router.
+
+#include <exception>
+#include <memory>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "dkv/node/binary_handler.hpp"
+#include "dkv/protocol/messages.hpp"
+
+namespace dkv::node {
+
+namespace asio = boost::asio;
+namespace proto = dkv::protocol;
+using proto::status;
+
+namespace {
+
+// A reply's frame header and status, besides its value.
+constexpr std::uint64_t reply_overhead = 64;
+
+void reply_outcome(std::string& out, std::uint8_t op, std::uint32_t rid, const key_outcome& o) {
+  if (proto::is_error(o.code)) return proto::reply_error(out, op, rid, o.code, o.message);
+  if (op == static_cast<std::uint8_t>(proto::opcode::get) && o.code == status::ok)
+    return proto::reply_bytes(out, op, rid, o.value);
+  proto::reply_status(out, op, rid, o.code);
+}
+
+// The outcomes of a group's requests, filled in as they finish; `done` is
+// cancelled when the last one does. Shared with the spawned requests, which
+// may outlive the waiting session if the loop is torn down.
+struct group_results {
+  group_results(asio::any_io_executor ex, std::size_t n)
+      : outcomes(n), left(n), done(ex, asio::steady_timer::time_point::max()) {}
+  std::vector<key_outcome> outcomes;
+  std::size_t left;
+  asio::steady_timer done;
+};
+
+}  // namespace
+
+void binary_handler::defer_request(deferred_request d) {
+  group_bytes_ = group_cost(d);
+  deferred_.push_back(std::move(d));
+  defer();
+}
+
+bool binary_handler::join_group(std::uint8_t op, std::uint8_t flags, std::uint32_t rid,
+                                std::string_view body, std::size_t out_size) {
+  // Peers' requests carry routing flags and are never forwarded again.
+  if (!peer_.empty() || !authenticated() || deferred_.size() >= max_group ||
+      deferred_.front().op == static_cast<std::uint8_t>(proto::opcode::mget))
+    return false;
+  deferred_request d{op, flags, rid, {}, {}};
+  switch (static_cast<proto::opcode>(op)) {
+    case proto::opcode::put: {
+      const auto req = proto::decode_put(body, ctx_.lim.max_key);
+      if (!req) return false;  // its error reply comes after the group's
+      d.keys.emplace_back(req.value->key);
+      d.value = req.value->value;
+      break;
+    }
+    case proto::opcode::get:
+    case proto::opcode::del: {
+      const auto req = proto::decode_key(body, ctx_.lim.max_key);
+      if (!req) return false;
+      d.keys.emplace_back(req.value->key);
+      break;
+    }
+    default:
+      return false;
+  }
+  for (const auto& g : deferred_)
+    if (g.keys[0] == d.keys[0]) return false;
+  const std::uint64_t cost = group_cost(d);
+  if (out_size + group_bytes_ + cost > ctx_.lim.max_output) return false;
+  group_bytes_ += cost;
+  deferred_.push_back(std::move(d));
+  return true;
+}
+
+std::uint64_t binary_handler::group_cost(const deferred_request& d) const {
+  if (d.op == static_cast<std::uint8_t>(proto::opcode::put)) return reply_overhead + d.value.size();
+  if (d.op != static_cast<std::uint8_t>(proto::opcode::get)) return reply_overhead;
+  // A GET served here has a value of known size; one served elsewhere may
+  // return the largest value a frame holds.
+  if (!router_.local_read(d.keys[0])) return reply_overhead + ctx_.lim.max_frame;
+  const auto v = ctx_.eng.get(d.keys[0]);
+  return reply_overhead + (v ? v->size() : 0);
+}
+
+asio::awaitable<void> binary_handler::run_deferred(std::string& out) {
+  std::vector<deferred_request> group = std::move(deferred_);
+  deferred_.clear();
+  group_bytes_ = 0;
+  if (group.front().op == static_cast<std::uint8_t>(proto::opcode::mget)) {
+    co_await run_mget(group.front(), out);
+    co_return;
+  }
+  if (group.size() == 1) {
+    deferred_request& d = group.front();
+    reply_outcome(out, d.op, d.rid,
+                  co_await run_key(d.op, d.flags, std::move(d.keys[0]), std::move(d.value)));
+    co_return;
+  }
+  co_await run_group(group, out);
+}
+
+asio::awaitable<key_outcome> binary_handler::run_key(std::uint8_t op, std::uint8_t flags,
+                                                     std::string key, std::string value) {
+  switch (static_cast<proto::opcode>(op)) {
+    case proto::opcode::get: co_return co_await router_.get(std::move(key));
+    case proto::opcode::put:
+      co_return co_await router_.put(std::move(key), std::move(value), condition_of(flags));
+    default: co_return co_await router_.del(std::move(key));
+  }
+}
+
+asio::awaitable<void> binary_handler::run_group(std::vector<deferred_request>& group,
+                                                std::string& out) {
+  const auto ex = co_await asio::this_coro::executor;
+  const auto results = std::make_shared<group_results>(ex, group.size());
+  for (std::size_t i = 0; i < group.size(); ++i) {
+    deferred_request& d = group[i];
+    asio::co_spawn(ex, run_key(d.op, d.flags, std::move(d.keys[0]), std::move(d.value)),
+                   [results, i](std::exception_ptr e, key_outcome o) {
+                     if (e) o = {status::internal, {}, "request failed"};
+                     results->outcomes[i] = std::move(o);
+                     if (--results->left == 0) results->done.cancel();
+                   });
+  }
+  // Requests served here may have finished already (co_spawn can run them
+  // inline); cancel() only wakes a wait in progress.
+  while (results->left > 0)
+    co_await results->done.async_wait(asio::as_tuple(asio::use_awaitable));
+  for (std::size_t i = 0; i < group.size(); ++i)
+    reply_outcome(out, group[i].op, group[i].rid, results->outcomes[i]);
+}
+
+asio::awaitable<void> binary_handler::run_mget(deferred_request& d, std::string& out) {
+  std::vector<key_outcome> got;
+  for (auto& key : d.keys) {
+    got.push_back(co_await router_.get(std::move(key)));
+    if (proto::is_error(got.back().code)) {
+      reply_outcome(out, d.op, d.rid, got.back());
+      co_return;
+    }
+  }
+  const auto at = proto::begin_mget_reply(out, d.rid, static_cast<std::uint32_t>(got.size()));
+  for (const auto& o : got) {
+    const std::string_view v = o.value;
+    proto::put_mget_value(out, o.code == status::ok ? &v : nullptr);
+  }
+  proto::finish_reply(out, at);
+}
+
+}  // namespace dkv::node
