@@ -386,6 +386,45 @@ def command(port, *args, timeout=10):
         return s.recv(1 << 20)
 
 
+def info(port, timeout=10):
+    """INFO over a fresh RESP connection (Redis and dkv), as a dict of str."""
+    with socket.create_connection((HOST, port), timeout=timeout) as s:
+        s.sendall(b"*1\r\n$4\r\nINFO\r\n")
+        data = b""
+        while b"\r\n" not in data or len(data) < _bulk_end(data):
+            chunk = s.recv(1 << 16)
+            if not chunk:
+                raise RuntimeError(f"port {port}: connection closed in the middle of INFO")
+            data += chunk
+    text = data[data.index(b"\r\n") + 2:_bulk_end(data) - 2].decode()
+    return dict(line.split(":", 1) for line in text.splitlines() if ":" in line)
+
+
+def _bulk_end(data):
+    """Where the RESP bulk string starting `data` ends (after its CRLF)."""
+    if not data.startswith(b"$"):
+        raise RuntimeError(f"INFO: not a bulk string reply: {data[:80]!r}")
+    head = data.index(b"\r\n")
+    return head + 2 + int(data[1:head]) + 2
+
+
+def wait_settled(prog, nodes, timeout=60):
+    """Waits until the kv-nodes `nodes` form one settled cluster: each counts
+    all of them as members at one epoch, and no partition is still arriving
+    or to be handed off (INFO "# Cluster")."""
+    deadline = time.monotonic() + timeout
+    while True:
+        states = [info(s.port) for s in nodes]
+        if (len({st["epoch"] for st in states}) == 1
+                and all(int(st["members"]) == len(nodes) and st["partitions_incoming"] == "0"
+                        and st["partitions_outgoing"] == "0" and st["joining"] == "0"
+                        for st in states)):
+            return states
+        if time.monotonic() > deadline:
+            fail(prog, f"cluster of {[s.name for s in nodes]} not settled after {timeout} s")
+        time.sleep(0.1)
+
+
 def memcached_stat(port, name, timeout=10):
     with socket.create_connection((HOST, port), timeout=timeout) as s:
         s.sendall(b"stats\r\n")
