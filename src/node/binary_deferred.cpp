@@ -1,6 +1,7 @@
 // binary_handler's deferred requests: the group of requests that waits for
 // other nodes (see binary_handler.hpp), run through the router.
 
+#include <algorithm>
 #include <exception>
 #include <memory>
 
@@ -111,22 +112,44 @@ asio::awaitable<void> binary_handler::run_deferred(std::string& out) {
   co_await run_group(group, out);
 }
 
+router::op binary_handler::key_op(std::uint8_t op) noexcept {
+  switch (static_cast<proto::opcode>(op)) {
+    case proto::opcode::get: return router::op::get;
+    case proto::opcode::put: return router::op::put;
+    default: return router::op::del;
+  }
+}
+
 asio::awaitable<key_outcome> binary_handler::run_key(std::uint8_t op, std::uint8_t flags,
                                                      std::string key, std::string value) {
-  switch (static_cast<proto::opcode>(op)) {
-    case proto::opcode::get: co_return co_await router_.get(std::move(key));
-    case proto::opcode::put:
+  switch (key_op(op)) {
+    case router::op::get: co_return co_await router_.get(std::move(key));
+    case router::op::put:
       co_return co_await router_.put(std::move(key), std::move(value), condition_of(flags));
-    default: co_return co_await router_.del(std::move(key));
+    case router::op::del: co_return co_await router_.del(std::move(key));
   }
+  co_return key_outcome{status::internal, {}, "unknown request"};
 }
 
 asio::awaitable<void> binary_handler::run_group(std::vector<deferred_request>& group,
                                                 std::string& out) {
   const auto ex = co_await asio::this_coro::executor;
   const auto results = std::make_shared<group_results>(ex, group.size());
+  // What this node serves by itself is done now; the rest is spawned, the
+  // forwards of all of it pipelined on the peer links.
+  std::uint64_t lsn = 0;
+  std::vector<std::size_t> written_here;
   for (std::size_t i = 0; i < group.size(); ++i) {
     deferred_request& d = group[i];
+    std::uint64_t written = 0;
+    if (auto o = router_.try_local(key_op(d.op), d.keys[0], d.value, condition_of(d.flags),
+                                   written)) {
+      results->outcomes[i] = std::move(*o);
+      --results->left;
+      if (written) written_here.push_back(i);
+      lsn = std::max(lsn, written);
+      continue;
+    }
     asio::co_spawn(ex, run_key(d.op, d.flags, std::move(d.keys[0]), std::move(d.value)),
                    [results, i](std::exception_ptr e, key_outcome o) {
                      if (e) o = {status::internal, {}, "request failed"};
@@ -134,10 +157,16 @@ asio::awaitable<void> binary_handler::run_group(std::vector<deferred_request>& g
                      if (--results->left == 0) results->done.cancel();
                    });
   }
-  // Requests served here may have finished already (co_spawn can run them
-  // inline); cancel() only wakes a wait in progress.
+  // cancel() only wakes a wait in progress: count, then wait.
   while (results->left > 0)
     co_await results->done.async_wait(asio::as_tuple(asio::use_awaitable));
+  // The writes made here are acknowledged once the log has them, as any
+  // routed write is (router::run); if it fails first, they answer IO_ERROR.
+  bool durable = true;
+  if (lsn) durable = co_await ctx_.eng.log().async_wait(lsn);
+  if (!durable)
+    for (const std::size_t i : written_here)
+      results->outcomes[i] = {status::io_error, {}, ctx_.eng.write_failure()};
   for (std::size_t i = 0; i < group.size(); ++i)
     reply_outcome(out, group[i].op, group[i].rid, results->outcomes[i]);
 }

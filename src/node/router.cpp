@@ -42,6 +42,18 @@ bool router::local_write(std::string_view key) const {
   return cluster_.route_key(key).where == route::kind::local;
 }
 
+std::optional<key_outcome> router::try_local(op kind, std::string_view key,
+                                             std::string_view value, put_condition cond,
+                                             std::uint64_t& lsn) {
+  if (kind != op::get) {
+    if (!local_write(key)) return std::nullopt;
+    return local_write_now(kind, key, value, cond, lsn);
+  }
+  if (!local_read(key)) return std::nullopt;
+  if (auto v = ctx_.eng.get(key)) return key_outcome{status::ok, std::string(*v), {}};
+  return error(status::not_found, {});
+}
+
 asio::awaitable<key_outcome> router::get(std::string key) {
   return run(op::get, std::move(key), {}, put_condition::always);
 }
@@ -68,7 +80,6 @@ key_outcome router::local_write_now(op kind, std::string_view key, std::string_v
 
 asio::awaitable<key_outcome> router::run(op kind, std::string key, std::string value,
                                          put_condition cond) {
-  asio::steady_timer pause(co_await asio::this_coro::executor);
   for (int attempt = 0; attempt < max_attempts; ++attempt) {
     // Ownership is read afresh on every attempt: the ring may have changed.
     const route r = cluster_.route_key(key);
@@ -83,7 +94,8 @@ asio::awaitable<key_outcome> router::run(op kind, std::string key, std::string v
       key_outcome o = co_await ask(r.node, kind, key, value, flags);
       if (o.code != status::not_owner) co_return o;
       co_await cluster_.refresh(r.node);
-      pause.expires_after(reroute_pause);
+      const auto ex = co_await asio::this_coro::executor;
+      asio::steady_timer pause(ex, reroute_pause);
       co_await pause.async_wait(asio::as_tuple(asio::use_awaitable));
       continue;
     }

@@ -8,6 +8,7 @@
 // coroutines otherwise.
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -39,6 +40,13 @@ class router {
   // True when this node owns `key` (writes apply here).
   bool local_write(std::string_view key) const;
 
+  enum class op { get, put, del };
+  // run()'s synchronous path: the outcome when this node serves `key` by
+  // itself now (local_read / local_write), nullopt when another node must.
+  // A write's reply must wait until the log has `lsn` (set when nonzero).
+  std::optional<key_outcome> try_local(op kind, std::string_view key, std::string_view value,
+                                       put_condition cond, std::uint64_t& lsn);
+
   // not_found for get: missing; for put: the condition failed; for del: the
   // key did not exist.
   boost::asio::awaitable<key_outcome> get(std::string key);
@@ -47,7 +55,6 @@ class router {
   boost::asio::awaitable<key_outcome> del(std::string key);
 
  private:
-  enum class op { get, put, del };
   boost::asio::awaitable<key_outcome> run(op kind, std::string key, std::string value,
                                           put_condition cond);
   key_outcome local_write_now(op kind, std::string_view key, std::string_view value,
