@@ -6,9 +6,10 @@
 //   replaced by one error and the connection closes, so nothing unstored is
 //   ever acknowledged;
 // - a request that needs another node (a key owned elsewhere, a partition
-//   still arriving) is deferred: parsing stops after it, the replies so far
-//   wait, settle() runs it (run_deferred) and appends its reply, then the
-//   rest of the buffer is parsed. Replies stay in request order.
+//   still arriving) is deferred: the replies so far wait, settle() runs it
+//   (run_deferred) and appends its reply, then the rest of the buffer is
+//   parsed. A front end may defer the requests that follow it too, to run
+//   them together (the binary door's groups). Replies stay in request order.
 // - client authentication: with --requirepass a connection starts
 //   unauthenticated; the front end admits only its pre-auth commands until
 //   authenticate() (AUTH) or a peer handshake succeeds.
@@ -36,7 +37,8 @@ class session_handler : public net::stream_handler {
 
  protected:
   // Parses and serves requests (the on_bytes contract). After defer(), it
-  // must return at once, having consumed the deferred request.
+  // may consume more requests only by deferring them as well; it returns
+  // having consumed every request it deferred.
   virtual net::consume_result handle(std::string_view in, std::string& out) = 0;
   // Runs the deferred request and appends its reply.
   virtual boost::asio::awaitable<void> run_deferred(std::string& out) = 0;
