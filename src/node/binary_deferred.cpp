@@ -57,12 +57,12 @@ bool binary_handler::join_group(std::uint8_t op, std::uint8_t flags, std::uint32
   if (!peer_.empty() || !authenticated() || deferred_.size() >= max_group ||
       deferred_.front().op == static_cast<std::uint8_t>(proto::opcode::mget))
     return false;
-  deferred_request d{op, flags, rid, {}, {}};
+  deferred_request d{op, flags, rid, {}, {}, {}};
   switch (static_cast<proto::opcode>(op)) {
     case proto::opcode::put: {
       const auto req = proto::decode_put(body, ctx_.lim.max_key);
       if (!req) return false;  // its error reply comes after the group's
-      d.keys.emplace_back(req.value->key);
+      d.key = req.value->key;
       d.value = req.value->value;
       break;
     }
@@ -70,14 +70,14 @@ bool binary_handler::join_group(std::uint8_t op, std::uint8_t flags, std::uint32
     case proto::opcode::del: {
       const auto req = proto::decode_key(body, ctx_.lim.max_key);
       if (!req) return false;
-      d.keys.emplace_back(req.value->key);
+      d.key = req.value->key;
       break;
     }
     default:
       return false;
   }
   for (const auto& g : deferred_)
-    if (g.keys[0] == d.keys[0]) return false;
+    if (g.key == d.key) return false;
   const std::uint64_t cost = group_cost(d);
   if (out_size + group_bytes_ + cost > ctx_.lim.max_output) return false;
   group_bytes_ += cost;
@@ -90,26 +90,26 @@ std::uint64_t binary_handler::group_cost(const deferred_request& d) const {
   if (d.op != static_cast<std::uint8_t>(proto::opcode::get)) return reply_overhead;
   // A GET served here has a value of known size; one served elsewhere may
   // return the largest value a frame holds.
-  if (!router_.local_read(d.keys[0])) return reply_overhead + ctx_.lim.max_frame;
-  const auto v = ctx_.eng.get(d.keys[0]);
+  if (!router_.local_read(d.key)) return reply_overhead + ctx_.lim.max_frame;
+  const auto v = ctx_.eng.get(d.key);
   return reply_overhead + (v ? v->size() : 0);
 }
 
 asio::awaitable<void> binary_handler::run_deferred(std::string& out) {
-  std::vector<deferred_request> group = std::move(deferred_);
-  deferred_.clear();
-  group_bytes_ = 0;
+  // In place: handle() runs again only once this returns, and the vector
+  // keeps its capacity for the next group.
+  std::vector<deferred_request>& group = deferred_;
   if (group.front().op == static_cast<std::uint8_t>(proto::opcode::mget)) {
     co_await run_mget(group.front(), out);
-    co_return;
-  }
-  if (group.size() == 1) {
+  } else if (group.size() == 1) {
     deferred_request& d = group.front();
     reply_outcome(out, d.op, d.rid,
-                  co_await run_key(d.op, d.flags, std::move(d.keys[0]), std::move(d.value)));
-    co_return;
+                  co_await run_key(d.op, d.flags, std::move(d.key), std::move(d.value)));
+  } else {
+    co_await run_group(group, out);
   }
-  co_await run_group(group, out);
+  group.clear();
+  group_bytes_ = 0;
 }
 
 router::op binary_handler::key_op(std::uint8_t op) noexcept {
@@ -142,7 +142,7 @@ asio::awaitable<void> binary_handler::run_group(std::vector<deferred_request>& g
   for (std::size_t i = 0; i < group.size(); ++i) {
     deferred_request& d = group[i];
     std::uint64_t written = 0;
-    if (auto o = router_.try_local(key_op(d.op), d.keys[0], d.value, condition_of(d.flags),
+    if (auto o = router_.try_local(key_op(d.op), d.key, d.value, condition_of(d.flags),
                                    written)) {
       results->outcomes[i] = std::move(*o);
       --results->left;
@@ -150,7 +150,7 @@ asio::awaitable<void> binary_handler::run_group(std::vector<deferred_request>& g
       lsn = std::max(lsn, written);
       continue;
     }
-    asio::co_spawn(ex, run_key(d.op, d.flags, std::move(d.keys[0]), std::move(d.value)),
+    asio::co_spawn(ex, run_key(d.op, d.flags, std::move(d.key), std::move(d.value)),
                    [results, i](std::exception_ptr e, key_outcome o) {
                      if (e) o = {status::internal, {}, "request failed"};
                      results->outcomes[i] = std::move(o);

@@ -1,5 +1,7 @@
 #include "dkv/node/binary_handler.hpp"
 
+#include <span>
+
 #include "dkv/common/key_hash.hpp"
 #include "dkv/log/log.hpp"
 #include "dkv/protocol/auth_messages.hpp"
@@ -139,21 +141,24 @@ bool binary_handler::dispatch_keyed(std::uint8_t op, std::uint8_t flags, std::ui
     return true;
   };
   const auto kind = static_cast<proto::opcode>(op);
-  std::vector<std::string_view> keys;
-  std::string_view value;
+  // GET, PUT and DEL name one key (no allocation); MGET a list.
+  std::string_view one, value;
+  std::vector<std::string_view> mget_keys;
+  std::span<const std::string_view> keys(&one, 1);
   if (kind == proto::opcode::mget) {
     auto req = proto::decode_mget(body, ctx_.lim.max_key);
     if (!req) return bad_body(req.error);
-    keys = std::move(req.value->keys);
+    mget_keys = std::move(req.value->keys);
+    keys = mget_keys;
   } else if (kind == proto::opcode::put) {
     const auto req = proto::decode_put(body, ctx_.lim.max_key);
     if (!req) return bad_body(req.error);
-    keys.push_back(req.value->key);
+    one = req.value->key;
     value = req.value->value;
   } else {
     const auto req = proto::decode_key(body, ctx_.lim.max_key);
     if (!req) return bad_body(req.error);
-    keys.push_back(req.value->key);
+    one = req.value->key;
   }
 
   // LOCAL_ONLY: the previous owner of a partition answers from what it has.
@@ -174,7 +179,8 @@ bool binary_handler::dispatch_keyed(std::uint8_t op, std::uint8_t flags, std::ui
     here = here && local;
   }
   if (!here) {
-    defer_request({op, flags, rid, {keys.begin(), keys.end()}, std::string(value)});
+    defer_request({op, flags, rid, std::string(one), std::string(value),
+                   {mget_keys.begin(), mget_keys.end()}});
     return true;
   }
 

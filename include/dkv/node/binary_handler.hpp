@@ -71,8 +71,9 @@ class binary_handler final : public session_handler {
     std::uint8_t op = 0;
     std::uint8_t flags = 0;
     std::uint32_t rid = 0;
-    std::vector<std::string> keys;  // one for GET/PUT/DEL
+    std::string key;  // GET, PUT, DEL
     std::string value;
+    std::vector<std::string> keys;  // MGET
   };
   static constexpr std::size_t max_group = 64;
   // Opens the group with a request handle() could not serve here.
