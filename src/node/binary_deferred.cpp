@@ -2,15 +2,8 @@
 // other nodes (see binary_handler.hpp), run through the router.
 
 #include <algorithm>
-#include <exception>
-#include <memory>
 
-#include <boost/asio/as_tuple.hpp>
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/this_coro.hpp>
-#include <boost/asio/use_awaitable.hpp>
-
+#include "dkv/net/run_all.hpp"
 #include "dkv/node/binary_handler.hpp"
 #include "dkv/protocol/messages.hpp"
 
@@ -31,17 +24,6 @@ void reply_outcome(std::string& out, std::uint8_t op, std::uint32_t rid, const k
     return proto::reply_bytes(out, op, rid, o.value);
   proto::reply_status(out, op, rid, o.code);
 }
-
-// The outcomes of a group's requests, filled in as they finish; `done` is
-// cancelled when the last one does. Shared with the spawned requests, which
-// may outlive the waiting session if the loop is torn down.
-struct group_results {
-  group_results(asio::any_io_executor ex, std::size_t n)
-      : outcomes(n), left(n), done(ex, asio::steady_timer::time_point::max()) {}
-  std::vector<key_outcome> outcomes;
-  std::size_t left;
-  asio::steady_timer done;
-};
 
 }  // namespace
 
@@ -103,8 +85,9 @@ asio::awaitable<void> binary_handler::run_deferred(std::string& out) {
     co_await run_mget(group.front(), out);
   } else if (group.size() == 1) {
     deferred_request& d = group.front();
-    reply_outcome(out, d.op, d.rid,
-                  co_await run_key(d.op, d.flags, std::move(d.key), std::move(d.value)));
+    key_outcome o;
+    co_await run_key(o, d.op, d.flags, std::move(d.key), std::move(d.value));
+    reply_outcome(out, d.op, d.rid, o);
   } else {
     co_await run_group(group, out);
   }
@@ -120,23 +103,25 @@ router::op binary_handler::key_op(std::uint8_t op) noexcept {
   }
 }
 
-asio::awaitable<key_outcome> binary_handler::run_key(std::uint8_t op, std::uint8_t flags,
-                                                     std::string key, std::string value) {
+asio::awaitable<void> binary_handler::run_key(key_outcome& slot, std::uint8_t op,
+                                              std::uint8_t flags, std::string key,
+                                              std::string value) {
   switch (key_op(op)) {
-    case router::op::get: co_return co_await router_.get(std::move(key));
+    case router::op::get: slot = co_await router_.get(std::move(key)); break;
     case router::op::put:
-      co_return co_await router_.put(std::move(key), std::move(value), condition_of(flags));
-    case router::op::del: co_return co_await router_.del(std::move(key));
+      slot = co_await router_.put(std::move(key), std::move(value), condition_of(flags));
+      break;
+    case router::op::del: slot = co_await router_.del(std::move(key)); break;
   }
-  co_return key_outcome{status::internal, {}, "unknown request"};
 }
 
 asio::awaitable<void> binary_handler::run_group(std::vector<deferred_request>& group,
                                                 std::string& out) {
-  const auto ex = co_await asio::this_coro::executor;
-  const auto results = std::make_shared<group_results>(ex, group.size());
-  // What this node serves by itself is done now; the rest is spawned, the
-  // forwards of all of it pipelined on the peer links.
+  // What this node serves by itself is done now; the rest runs at once, its
+  // forwards pipelined on the peer links.
+  std::vector<key_outcome> outcomes(group.size(),
+                                    key_outcome{status::internal, {}, "request failed"});
+  std::vector<asio::awaitable<void>> elsewhere;
   std::uint64_t lsn = 0;
   std::vector<std::size_t> written_here;
   for (std::size_t i = 0; i < group.size(); ++i) {
@@ -144,31 +129,24 @@ asio::awaitable<void> binary_handler::run_group(std::vector<deferred_request>& g
     std::uint64_t written = 0;
     if (auto o = router_.try_local(key_op(d.op), d.key, d.value, condition_of(d.flags),
                                    written)) {
-      results->outcomes[i] = std::move(*o);
-      --results->left;
+      outcomes[i] = std::move(*o);
       if (written) written_here.push_back(i);
       lsn = std::max(lsn, written);
       continue;
     }
-    asio::co_spawn(ex, run_key(d.op, d.flags, std::move(d.key), std::move(d.value)),
-                   [results, i](std::exception_ptr e, key_outcome o) {
-                     if (e) o = {status::internal, {}, "request failed"};
-                     results->outcomes[i] = std::move(o);
-                     if (--results->left == 0) results->done.cancel();
-                   });
+    elsewhere.push_back(
+        run_key(outcomes[i], d.op, d.flags, std::move(d.key), std::move(d.value)));
   }
-  // cancel() only wakes a wait in progress: count, then wait.
-  while (results->left > 0)
-    co_await results->done.async_wait(asio::as_tuple(asio::use_awaitable));
+  if (!elsewhere.empty()) co_await net::run_all(std::move(elsewhere));
   // The writes made here are acknowledged once the log has them, as any
   // routed write is (router::run); if it fails first, they answer IO_ERROR.
   bool durable = true;
   if (lsn) durable = co_await ctx_.eng.log().async_wait(lsn);
   if (!durable)
     for (const std::size_t i : written_here)
-      results->outcomes[i] = {status::io_error, {}, ctx_.eng.write_failure()};
+      outcomes[i] = {status::io_error, {}, ctx_.eng.write_failure()};
   for (std::size_t i = 0; i < group.size(); ++i)
-    reply_outcome(out, group[i].op, group[i].rid, results->outcomes[i]);
+    reply_outcome(out, group[i].op, group[i].rid, outcomes[i]);
 }
 
 asio::awaitable<void> binary_handler::run_mget(deferred_request& d, std::string& out) {

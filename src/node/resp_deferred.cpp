@@ -1,7 +1,8 @@
 // resp_handler's deferred commands: the key commands whose keys live on
-// other nodes, run through the router. Arguments were validated before the
-// command was deferred.
+// other nodes, run through the router, a group of them at once (see
+// resp_handler.hpp). Arguments were validated before a command was deferred.
 
+#include "dkv/net/run_all.hpp"
 #include "dkv/node/resp_handler.hpp"
 #include "dkv/protocol/resp_writer.hpp"
 
@@ -12,6 +13,9 @@ using protocol::status;
 
 namespace {
 
+// A reply's header and terminator, besides its value.
+constexpr std::uint64_t reply_overhead = 64;
+
 // Writes the error reply of a failed outcome; false when there was none.
 bool failed(std::string& out, const key_outcome& o) {
   if (!protocol::is_error(o.code)) return false;
@@ -20,10 +24,62 @@ bool failed(std::string& out, const key_outcome& o) {
   return true;
 }
 
+// `GET key` or `SET key value`, with no options: the commands a group takes.
+template <class S>
+bool plain_get_or_set(const std::vector<S>& a) {
+  return (a.size() == 2 && resp::iequals(a[0], "GET")) ||
+         (a.size() == 3 && resp::iequals(a[0], "SET"));
+}
+
 }  // namespace
 
+bool resp_handler::join_group(std::size_t out_size) {
+  if (!authenticated() || deferred_.size() >= max_group ||
+      !plain_get_or_set(deferred_.front()) || !plain_get_or_set(args_) ||
+      args_[1].size() > ctx_.lim.max_key)
+    return false;
+  for (const auto& c : deferred_)
+    if (c[1] == args_[1]) return false;
+  const std::uint64_t cost = group_cost();
+  if (out_size + group_bytes_ + cost > ctx_.lim.max_output) return false;
+  group_bytes_ += cost;
+  deferred_.emplace_back(args_.begin(), args_.end());
+  return true;
+}
+
+std::uint64_t resp_handler::group_cost() const {
+  if (!plain_get_or_set(args_)) return reply_overhead;
+  if (args_.size() == 3) return reply_overhead + args_[2].size();
+  // A GET served here has a value of known size; one served elsewhere may
+  // return the largest value a bulk string holds.
+  if (!router_.local_read(args_[1])) return reply_overhead + ctx_.lim.max_frame;
+  const auto v = ctx_.eng.get(args_[1]);
+  return reply_overhead + (v ? v->size() : 0);
+}
+
 boost::asio::awaitable<void> resp_handler::run_deferred(std::string& out) {
-  std::vector<std::string> a = std::move(deferred_args_);
+  // In place: handle() runs again only once this returns.
+  auto& group = deferred_;
+  if (group.size() == 1) {
+    co_await run_command(std::move(group.front()), out);
+  } else {
+    std::vector<std::string> replies(group.size());
+    std::vector<boost::asio::awaitable<void>> tasks;
+    tasks.reserve(group.size());
+    for (std::size_t i = 0; i < group.size(); ++i)
+      tasks.push_back(run_command(std::move(group[i]), replies[i]));
+    co_await net::run_all(std::move(tasks));
+    for (const auto& r : replies) {
+      if (r.empty()) resp::error(out, "ERR request failed");  // its task threw (logged)
+      else out += r;
+    }
+  }
+  group.clear();
+  group_bytes_ = 0;
+}
+
+boost::asio::awaitable<void> resp_handler::run_command(std::vector<std::string> a,
+                                                      std::string& out) {
   const std::string_view cmd = a[0];
   if (resp::iequals(cmd, "GET")) {
     const key_outcome o = co_await router_.get(a[1]);
@@ -42,7 +98,10 @@ boost::asio::awaitable<void> resp_handler::run_deferred(std::string& out) {
     const bool del = resp::iequals(cmd, "DEL");
     std::int64_t n = 0;
     for (std::size_t i = 1; i < a.size(); ++i) {
-      const key_outcome o = del ? co_await router_.del(a[i]) : co_await router_.get(a[i]);
+      // (No co_await inside ?: — GCC 12 miscompiles it: a double free.)
+      key_outcome o;
+      if (del) o = co_await router_.del(a[i]);
+      else o = co_await router_.get(a[i]);
       if (failed(out, o)) co_return;
       n += o.code == status::ok;
     }

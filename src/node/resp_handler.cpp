@@ -79,7 +79,7 @@ void resp_handler::set_limits() {
 
 net::consume_result resp_handler::handle(std::string_view in, std::string& out) {
   net::consume_result r;
-  while (r.consumed < in.size() && !deferred()) {
+  while (r.consumed < in.size()) {
     if (out.size() >= net::reply_budget) {
       r.more = true;
       return r;
@@ -90,6 +90,7 @@ net::consume_result resp_handler::handle(std::string_view in, std::string& out) 
       return r;
     }
     if (p.state == protocol::parse_state::bad) {
+      if (deferred()) return r;  // its error comes after the group's replies
       ++ctx_.net.protocol_errors;
       if (!authenticated()) refuse_preauth(p.why);
       log::warn() << "closing RESP connection: " << p.why;
@@ -98,9 +99,11 @@ net::consume_result resp_handler::handle(std::string_view in, std::string& out) 
       r.close = true;
       return r;
     }
+    if (deferred() && !args_.empty() && !join_group(out.size())) return r;
     r.consumed += p.consumed;
     if (args_.empty()) continue;
     ++ctx_.net.commands;
+    if (deferred()) continue;
     if (!execute(out)) {
       r.close = true;
       return r;
@@ -302,7 +305,8 @@ bool resp_handler::defer_unless_local(std::size_t first, std::size_t end, std::s
 }
 
 void resp_handler::defer_command() {
-  deferred_args_.assign(args_.begin(), args_.end());
+  group_bytes_ = group_cost();
+  deferred_.emplace_back(args_.begin(), args_.end());
   defer();
 }
 

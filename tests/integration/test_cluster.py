@@ -12,7 +12,7 @@ import unittest
 
 from harness import (DEL, GET, KVCTL, MALFORMED, MGET, NOT_FOUND, OK, PARTITIONS, PUT,
                      UNAVAILABLE, NodeTestCase, b, cluster_state, frame, free_port, mget_body,
-                     poll, run)
+                     multibulk, poll, run)
 
 SEED = int(os.environ.get("DKV_TEST_SEED") or time.time())
 
@@ -91,6 +91,58 @@ class FormationTest(NodeTestCase):
             r = self.binary(nodes[1]).get(key)
             self.assertEqual((r.status, r.value if r.status == OK else None),
                              (OK, model[key]) if key in model else (NOT_FOUND, None))
+
+
+    def test_pipelined_resp_commands_through_one_member_keep_their_order(self):
+        """The same over RESP: SET (some NX), GET, DEL, EXISTS, MGET and an
+        unknown command on a few keys, pipelined through one member."""
+        nodes = self.start_cluster(3)
+        rng = random.Random(SEED)
+        keys = [b"rk-%d" % i for i in range(12)]
+        model, commands, expected = {}, [], []
+        nil = b"$-1\r\n"
+
+        def bulk(v):
+            return nil if v is None else b"$%d\r\n%s\r\n" % (len(v), v)
+
+        for i in range(3000):
+            key, roll = rng.choice(keys), rng.random()
+            if roll < 0.35:
+                value = b"v-%d" % i
+                if rng.random() < 0.2:
+                    commands.append((b"SET", key, value, b"NX"))
+                    expected.append(nil if key in model else b"+OK\r\n")
+                    model.setdefault(key, value)
+                else:
+                    commands.append((b"SET", key, value))
+                    expected.append(b"+OK\r\n")
+                    model[key] = value
+            elif roll < 0.75:
+                commands.append((b"GET", key))
+                expected.append(bulk(model.get(key)))
+            elif roll < 0.85:
+                commands.append((b"DEL", key))
+                expected.append(b":%d\r\n" % (model.pop(key, None) is not None))
+            elif roll < 0.9:
+                commands.append((b"EXISTS", key))
+                expected.append(b":%d\r\n" % (key in model))
+            elif roll < 0.97:
+                some = rng.sample(keys, 3)
+                commands.append((b"MGET", *some))
+                expected.append(b"*3\r\n" + b"".join(bulk(model.get(k)) for k in some))
+            else:
+                commands.append((b"NOSUCHCMD", key))
+                expected.append(b"-ERR unknown command 'NOSUCHCMD', with args beginning "
+                                b"with: '%s' \r\n" % key)
+        conn = self.resp(nodes[0])
+        window, sent, got = 64, 0, []
+        while len(got) < len(commands):
+            n = min(len(commands) - sent, window - (sent - len(got)))
+            conn.send(b"".join(multibulk(*c) for c in commands[sent:sent + n]))
+            sent += n
+            got.append(conn.read_reply())
+        for i, (reply, want) in enumerate(zip(got, expected)):
+            self.assertEqual(reply, want, "command %d %r" % (i, commands[i]))
 
 
 class JoinTest(NodeTestCase):

@@ -4,6 +4,8 @@
 // Redis-compatible replies. A protocol error is answered with
 // "-ERR Protocol error: ..." and the connection is closed, as Redis does.
 
+#include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -34,10 +36,25 @@ class resp_handler final : public session_handler {
   bool defer_unless_local(std::size_t first, std::size_t end, std::size_t step, bool write);
   void defer_command();
 
+  // Commands that wait for other nodes (resp_deferred.cpp), validated. As
+  // on the binary door (binary_handler.hpp): the first deferred command
+  // opens a group; while it is open, later plain `GET key` and `SET key
+  // value` commands on keys not yet in it join it, and the group runs at
+  // once, its forwards pipelined on the peer links. A command on several
+  // keys runs alone. Replies stay in order and under --max-output-bytes.
+  static constexpr std::size_t max_group = 64;
+  // Adds args_ to the open group; false when it must wait for the next one.
+  bool join_group(std::size_t out_size);
+  // The most reply (and copied value) bytes args_ can add to a group.
+  std::uint64_t group_cost() const;
+  // Runs one deferred command through the router and appends its reply.
+  boost::asio::awaitable<void> run_command(std::vector<std::string> a, std::string& out);
+
   protocol::resp::limits limits_;
   std::vector<std::string_view> args_;
   std::string scratch_;
-  std::vector<std::string> deferred_args_;  // a validated command that needs other nodes
+  std::vector<std::vector<std::string>> deferred_;
+  std::uint64_t group_bytes_ = 0;  // sum of group_cost over deferred_
 };
 
 }  // namespace dkv::node
