@@ -1,5 +1,7 @@
 #include "dkv/store/entry.hpp"
 
+#include <malloc.h>
+
 #include <cstdlib>
 #include <cstring>
 #include <new>
@@ -14,6 +16,13 @@ char* make_blob(std::string_view key, std::string_view value) {
   std::memcpy(blob, key.data(), key.size());
   if (!value.empty()) std::memcpy(blob + key.size(), value.data(), value.size());
   return blob;
+}
+
+// A block of `have` usable bytes serves `need` bytes without wasting more
+// than it saves: a value that changes size a little (a counter, a JSON
+// document) is rewritten in place, with no allocation.
+bool fits(std::size_t need, std::size_t have) noexcept {
+  return need <= have && have <= 2 * need + 32;
 }
 
 }  // namespace
@@ -50,7 +59,8 @@ entry& entry::operator=(entry&& o) noexcept {
 entry::~entry() { std::free(blob_); }
 
 void entry::assign(std::string_view value, const version& v, bool tombstone) {
-  if (value.size() != value_len_) {
+  if (value.size() != value_len_ &&
+      !fits(key_len_ + value.size() + 1, malloc_usable_size(blob_))) {
     char* blob = make_blob(key(), value);
     std::free(blob_);
     blob_ = blob;

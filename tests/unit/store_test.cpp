@@ -136,6 +136,23 @@ BOOST_AUTO_TEST_CASE(entry_keeps_key_across_value_changes) {
   BOOST_TEST(moved.key() == "key");
 }
 
+BOOST_AUTO_TEST_CASE(value_that_changes_size_a_little_is_rewritten_in_place) {
+  const std::string big(1000, 'b');
+  dkv::store::entry e("key", "0123456789abcdef", version{1, 1}, false);
+  const char* at = e.value().data();
+  e.assign("42", version{2, 1}, false);  // shorter: the block still fits
+  BOOST_TEST(e.value() == "42");
+  BOOST_TEST(static_cast<const void*>(e.value().data()) == static_cast<const void*>(at));
+  e.assign("0123456789abcde", version{3, 1}, false);  // back within the block
+  BOOST_TEST(e.value() == "0123456789abcde");
+  BOOST_TEST(static_cast<const void*>(e.value().data()) == static_cast<const void*>(at));
+  e.assign(big, version{4, 1}, false);  // too big: a new block
+  BOOST_TEST(e.value() == big);
+  e.assign("x", version{5, 1}, false);  // the big block would waste too much
+  BOOST_TEST(e.value() == "x");
+  BOOST_TEST(e.key() == "key");
+}
+
 BOOST_AUTO_TEST_CASE(payload_bytes_follow_overwrites) {
   dkv::store::store s;
   s.put("k", "12345", version{1, 1});
