@@ -70,11 +70,7 @@ bool binary_handler::join_group(std::uint8_t op, std::uint8_t flags, std::uint32
 std::uint64_t binary_handler::group_cost(const deferred_request& d) const {
   if (d.op == static_cast<std::uint8_t>(proto::opcode::put)) return reply_overhead + d.value.size();
   if (d.op != static_cast<std::uint8_t>(proto::opcode::get)) return reply_overhead;
-  // A GET served here has a value of known size; one served elsewhere may
-  // return the largest value a frame holds.
-  if (!router_.local_read(d.key)) return reply_overhead + ctx_.lim.max_frame;
-  const auto v = ctx_.eng.get(d.key);
-  return reply_overhead + (v ? v->size() : 0);
+  return reply_overhead + router_.get_bound(d.key);
 }
 
 asio::awaitable<void> binary_handler::run_deferred(std::string& out) {

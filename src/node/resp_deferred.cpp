@@ -50,11 +50,7 @@ bool resp_handler::join_group(std::size_t out_size) {
 std::uint64_t resp_handler::group_cost() const {
   if (!plain_get_or_set(args_)) return reply_overhead;
   if (args_.size() == 3) return reply_overhead + args_[2].size();
-  // A GET served here has a value of known size; one served elsewhere may
-  // return the largest value a bulk string holds.
-  if (!router_.local_read(args_[1])) return reply_overhead + ctx_.lim.max_frame;
-  const auto v = ctx_.eng.get(args_[1]);
-  return reply_overhead + (v ? v->size() : 0);
+  return reply_overhead + router_.get_bound(args_[1]);
 }
 
 boost::asio::awaitable<void> resp_handler::run_deferred(std::string& out) {

@@ -42,6 +42,12 @@ bool router::local_write(std::string_view key) const {
   return cluster_.route_key(key).where == route::kind::local;
 }
 
+std::uint64_t router::get_bound(std::string_view key) {
+  if (!local_read(key)) return ctx_.lim.max_frame;
+  const auto v = ctx_.eng.get(key);
+  return v ? v->size() : 0;
+}
+
 std::optional<key_outcome> router::try_local(op kind, std::string_view key,
                                              std::string_view value, put_condition cond,
                                              std::uint64_t& lsn) {

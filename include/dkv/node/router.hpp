@@ -40,6 +40,11 @@ class router {
   // True when this node owns `key` (writes apply here).
   bool local_write(std::string_view key) const;
 
+  // The most value bytes a GET of `key` can return now: the stored value's
+  // size when this node serves it, the largest value a frame holds when
+  // another node does.
+  std::uint64_t get_bound(std::string_view key);
+
   enum class op { get, put, del };
   // run()'s synchronous path: the outcome when this node serves `key` by
   // itself now (local_read / local_write), nullopt when another node must.
