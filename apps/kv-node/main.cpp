@@ -12,6 +12,7 @@
 #include "dkv/config/secrets.hpp"
 #include "dkv/log/log.hpp"
 #include "dkv/node/node.hpp"
+#include "huge_pages.hpp"
 
 namespace {
 
@@ -46,6 +47,8 @@ int main(int argc, char** argv) {
     return 2;
   }
   const auto& cfg = std::get<dkv::config::node_config>(parsed);
+  // Before anything is opened or scrubbed: this may re-execute kv-node.
+  const dkv::app::heap_choice heap = dkv::app::use_huge_pages(cfg.huge_pages, argv);
   // Secrets given as flags must not stay visible in ps / /proc/<pid>/cmdline.
   dkv::config::scrub_argv(argc, argv, dkv::config::secret_options);
 
@@ -58,6 +61,9 @@ int main(int argc, char** argv) {
     std::cerr << "kv-node: " << e.what() << std::endl;
     return 1;
   }
+
+  if (heap.pages == dkv::app::heap_pages::failed) dkv::log::warn() << dkv::app::describe(heap);
+  else dkv::log::info() << dkv::app::describe(heap);
 
   int code = 1;
   try {

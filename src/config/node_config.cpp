@@ -79,6 +79,8 @@ po::options_description settings_options() {
     ("cluster-secret", text("SECRET"), "peers must prove they know SECRET (prefer "
                                        "--cluster-secret-file or DKV_CLUSTER_SECRET)")
     ("cluster-secret-file", text("FILE"), "read the cluster secret from FILE")
+    ("huge-pages", text("on|off"), "on (default): the heap asks for transparent huge pages "
+                                   "(fewer TLB misses on a large store); off under valgrind")
     ("no-repl", po::value<std::string>()->zero_tokens()->implicit_value("true"),
                 "do not read commands from stdin");
   // clang-format on
@@ -319,6 +321,12 @@ node_config build(const po::variables_map& vm) {
   if (!r.get("listen") && c.requirepass.empty() && !is_loopback_host(c.listen.host)) {
     c.listen.host = "127.0.0.1";
     c.protected_mode = true;
+  }
+
+  if (auto v = r.get("huge-pages")) {
+    if (*v == "on") c.huge_pages = true;
+    else if (*v == "off") c.huge_pages = false;
+    else throw bad_config{"invalid --huge-pages '" + *v + "': expected on or off"};
   }
 
   if (auto v = r.get("no-repl")) {

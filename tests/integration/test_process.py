@@ -9,7 +9,7 @@ import subprocess
 import time
 import unittest
 
-from harness import HOST, KV_NODE, NodeTestCase, clean_env, run
+from harness import HOST, KV_NODE, SANITIZED, NodeTestCase, clean_env, run
 
 LOG_LINE = r"^\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}\] \[(trace|debug|info|warning|error)\] " \
            r"\[%s\] \[[^\]]+\] .+"
@@ -116,6 +116,60 @@ class StartupTest(NodeTestCase):
         self.assertEqual(node.stop(), 0)
         self.assertIn("serving on", node.stderr_text())
         self.assertRegex(node.stderr_text().splitlines()[0], LOG_LINE % "n1")
+
+
+def thp_enabled():
+    try:
+        with open("/sys/kernel/mm/transparent_hugepage/enabled") as f:
+            return "[never]" not in f.read()
+    except OSError:
+        return False
+
+
+def process_env(pid):
+    with open("/proc/%d/environ" % pid, "rb") as f:
+        return dict(item.split(b"=", 1) for item in f.read().split(b"\0") if b"=" in item)
+
+
+@unittest.skipUnless(thp_enabled(), "the kernel's transparent huge pages are off")
+class HugePagesTest(NodeTestCase):
+    """kv-node re-executes itself once with glibc.malloc.hugetlb=1 so that
+    malloc's heap sits on transparent huge pages (apps/kv-node/huge_pages.hpp)."""
+
+    def test_heap_is_on_huge_pages_by_default(self):
+        node = self.start_node()
+        # Same process (exec keeps the pid), now with the tunable.
+        self.assertEqual(process_env(node.pid).get(b"GLIBC_TUNABLES"), b"glibc.malloc.hugetlb=1")
+        self.assertIn("heap on transparent huge pages", node.log_text())
+        c = self.binary(node)
+        value = os.urandom(8192)
+        for i in range(4000):  # 32 MiB of values
+            self.assertEqual(c.put("k%d" % i, value).status, 0)
+        self.assertEqual(c.get("k3999").value, value)
+        if not SANITIZED:  # ASan's allocator replaces malloc's heap
+            with open("/proc/%d/smaps_rollup" % node.pid) as f:
+                huge_kib = int(re.search(r"^AnonHugePages:\s+(\d+) kB", f.read(), re.M).group(1))
+            self.assertGreater(huge_kib, 0)
+
+    def test_given_tunables_are_kept(self):
+        node = self.start_node(env={"GLIBC_TUNABLES": "glibc.malloc.perturb=0"})
+        self.assertIn("heap on transparent huge pages", node.log_text())
+        # (glibc 2.36 cuts the variable's first copy at each ':' as it parses
+        # it, so /proc may show the two tunables apart.)
+        with open("/proc/%d/environ" % node.pid, "rb") as f:
+            raw = f.read()
+        self.assertIn(b"GLIBC_TUNABLES=glibc.malloc.perturb=0", raw)
+        self.assertIn(b"glibc.malloc.hugetlb=1", raw)
+        # The user's own choice of the tunable wins: no re-execution.
+        other = self.start_node("n2", env={"GLIBC_TUNABLES": "glibc.malloc.hugetlb=0"})
+        self.assertEqual(process_env(other.pid).get(b"GLIBC_TUNABLES"), b"glibc.malloc.hugetlb=0")
+        self.assertIn("heap pages as GLIBC_TUNABLES sets", other.log_text())
+
+    def test_off(self):
+        node = self.start_node(huge_pages="off")
+        self.assertNotIn(b"GLIBC_TUNABLES", process_env(node.pid))
+        self.assertIn("heap on normal pages (--huge-pages off)", node.log_text())
+        self.assertEqual(self.binary(node).ping(b"x").value, b"x")
 
 
 class SignalTest(NodeTestCase):

@@ -139,6 +139,7 @@ BOOST_AUTO_TEST_CASE(defaults) {
   BOOST_TEST(c.cluster == "dkv");
   BOOST_TEST((c.fsync == fsync_mode::everysec));
   BOOST_TEST(c.repl);
+  BOOST_TEST(c.huge_pages);
   BOOST_TEST(c.max_connections == 10000u);
   BOOST_TEST(c.max_output_bytes == 64u << 20);
   BOOST_TEST(c.client_write_timeout_ms == 30000u);
@@ -168,7 +169,7 @@ BOOST_AUTO_TEST_CASE(every_option) {
                      "kv-store-0.kv-store:7000", "--data-dir", "/var/lib/dkv", "--listen",
                      "0.0.0.0:7001", "--log-dir", "/tmp/l", "--log-level", "debug",
                      "--max-frame", "1024", "--max-key", "1000", "--cluster",
-                     "prod", "--fsync", "always", "--no-repl"});
+                     "prod", "--fsync", "always", "--no-repl", "--huge-pages", "off"});
   BOOST_TEST(c.id == "n-2.x_y");
   BOOST_TEST((c.peer_addr == host_port{"kv-store-2.kv-store", 7000}));
   BOOST_TEST((c.join_addr == host_port{"kv-store-0.kv-store", 7000}));
@@ -181,7 +182,9 @@ BOOST_AUTO_TEST_CASE(every_option) {
   BOOST_TEST(c.cluster == "prod");
   BOOST_TEST((c.fsync == fsync_mode::always));
   BOOST_TEST(!c.repl);
+  BOOST_TEST(!c.huge_pages);
   BOOST_TEST((ok({"--id", "a", "--peer-addr", "h:1", "--fsync", "no"}).fsync == fsync_mode::no));
+  BOOST_TEST(ok({"--id", "a", "--peer-addr", "h:1", "--huge-pages", "on"}).huge_pages);
 }
 
 BOOST_AUTO_TEST_CASE(listen_forms) {
@@ -221,6 +224,8 @@ BOOST_AUTO_TEST_CASE(error_messages) {
              "invalid --join-addr 'h': expected host:port");
   BOOST_TEST(error({"--id", "n", "--peer-addr", "h:1", "--fsync", "x"}) ==
              "invalid --fsync 'x': expected always, everysec or no");
+  BOOST_TEST(error({"--id", "n", "--peer-addr", "h:1", "--huge-pages", "yes"}) ==
+             "invalid --huge-pages 'yes': expected on or off");
   BOOST_TEST(error({"--id", "n", "--peer-addr", "h:1", "--log-level", "loud"}) ==
              "invalid --log-level 'loud': expected trace, debug, info, warning or error");
   BOOST_TEST(error({"--id", "n", "--peer-addr", "h:1", "--max-frame", "1023"}) ==
@@ -277,7 +282,7 @@ BOOST_AUTO_TEST_CASE(help_and_version) {
   for (const char* opt : {"--help", "--version", "--config", "--id", "--peer-addr", "--join-addr",
                           "--data-dir", "--listen", "--port", "--log-dir", "--log-level",
                           "--max-frame", "--max-key", "--cluster", "--fsync",
-                          "--no-repl", "--max-connections", "--max-output-bytes",
+                          "--no-repl", "--huge-pages", "--max-connections", "--max-output-bytes",
                           "--client-write-timeout-ms", "--request-timeout-ms", "DKV_"}) {
     BOOST_TEST_CONTEXT(opt) { BOOST_TEST(help.find(opt) != std::string::npos); }
   }

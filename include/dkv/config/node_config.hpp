@@ -36,6 +36,7 @@ struct node_config {
   bool skip_corrupt = false;             // --wal-recovery skip-corrupt (default strict)
   std::uint64_t snapshot_min_bytes = 64u << 20;  // --snapshot-min-bytes
   bool repl = true;                      // --no-repl turns the stdin REPL off
+  bool huge_pages = true;                // --huge-pages on|off: malloc's heap on transparent huge pages
   std::uint32_t max_connections = 10000;          // --max-connections open client connections
   std::uint64_t max_output_bytes = 64u << 20;     // --max-output-bytes unsent replies per connection
   std::uint32_t client_write_timeout_ms = 30000;  // --client-write-timeout-ms without write progress

@@ -1,0 +1,61 @@
+#include "huge_pages.hpp"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <string_view>
+
+namespace dkv::app {
+namespace {
+
+constexpr std::string_view tunable = "glibc.malloc.hugetlb";
+constexpr const char* thp_mode_file = "/sys/kernel/mm/transparent_hugepage/enabled";
+
+// The file reads e.g. "always [madvise] never": glibc's madvise works in
+// the first two modes.
+bool kernel_has_thp() {
+  std::ifstream f(thp_mode_file);
+  std::string mode;
+  if (!std::getline(f, mode)) return false;
+  return mode.find("[never]") == std::string::npos;
+}
+
+}  // namespace
+
+heap_choice use_huge_pages(bool wanted, char** argv) {
+  if (!wanted) return {heap_pages::off};
+  if (!kernel_has_thp()) return {heap_pages::unavailable};
+  const char* current = std::getenv("GLIBC_TUNABLES");
+  std::string value = current ? current : "";
+  const std::string on = std::string(tunable) + "=1";
+  if (value.find(tunable) != std::string::npos) {
+    return {value.find(on) != std::string::npos ? heap_pages::huge : heap_pages::preset};
+  }
+  if (!value.empty()) value += ':';
+  value += on;
+  if (::setenv("GLIBC_TUNABLES", value.c_str(), 1) == 0) ::execv("/proc/self/exe", argv);
+  return {heap_pages::failed, errno};
+}
+
+std::string describe(const heap_choice& c) {
+  switch (c.pages) {
+    case heap_pages::huge:
+      return "heap on transparent huge pages (glibc.malloc.hugetlb=1)";
+    case heap_pages::preset:
+      return "heap pages as GLIBC_TUNABLES sets glibc.malloc.hugetlb";
+    case heap_pages::off:
+      return "heap on normal pages (--huge-pages off)";
+    case heap_pages::unavailable:
+      return std::string("heap on normal pages: transparent huge pages are off in ") +
+             thp_mode_file;
+    case heap_pages::failed:
+      return std::string("heap on normal pages: re-executing with huge pages failed: ") +
+             std::strerror(c.error);
+  }
+  return {};
+}
+
+}  // namespace dkv::app
