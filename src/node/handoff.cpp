@@ -66,7 +66,7 @@ asio::awaitable<bool> handoff::send_partition(std::uint32_t p, std::string owner
   // The keys as they are now; each batch re-reads their entries, and what
   // was sent is remembered to check nothing changed before dropping.
   std::vector<std::string> keys;
-  for (const auto& e : ctx_.eng.data().partition(p)) keys.emplace_back(e.key());
+  ctx_.eng.data().scan(p, [&keys](const store::entry& e) { keys.emplace_back(e.key()); });
   std::unordered_map<std::string, store::version> sent;
   std::uint64_t count = 0, digest = 0;
   std::string entries, payload;
@@ -110,10 +110,13 @@ asio::awaitable<bool> handoff::send_partition(std::uint32_t p, std::string owner
 
   // Anything that arrived or changed since (a late write, a migrated batch
   // from a third node) goes in another round before the partition is dropped.
-  for (const auto& e : ctx_.eng.data().partition(p)) {
+  bool unchanged = true;
+  ctx_.eng.data().scan(p, [&](const store::entry& e) {
+    if (!unchanged) return;
     const auto it = sent.find(std::string(e.key()));
-    if (it == sent.end() || it->second != e.ver()) co_return false;
-  }
+    unchanged = it != sent.end() && it->second == e.ver();
+  });
+  if (!unchanged) co_return false;
   if (cluster_.owns(p)) co_return false;
   ctx_.eng.drop_partition(p);
   cluster_.outgoing().erase(p);

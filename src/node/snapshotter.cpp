@@ -83,12 +83,14 @@ asio::awaitable<void> snapshotter::take() {
 
   std::uint64_t since_yield = 0;
   for (std::uint32_t p = 0; p < common::partition_count; ++p) {
-    // A partition is written in one go: no co_await while iterating it.
-    for (const auto& e : ctx_.eng.data().partition(p)) {
-      const wal::entry entry{e.tombstone() ? wal::op::del : wal::op::put, e.ver().hlc,
-                             e.ver().node, e.key(), e.value()};
-      if (auto ec = w.add(entry)) co_return fail("cannot write snapshot", ec);
-    }
+    // A partition is written in one go: no co_await while scanning it.
+    std::error_code ec;
+    ctx_.eng.data().scan(p, [&](const store::entry& e) {
+      if (ec) return;
+      ec = w.add(wal::entry{e.tombstone() ? wal::op::del : wal::op::put, e.ver().hlc,
+                            e.ver().node, e.key(), e.value()});
+    });
+    if (ec) co_return fail("cannot write snapshot", ec);
     if (w.bytes() - since_yield >= bytes_per_turn) {
       since_yield = w.bytes();
       co_await asio::post(co_await asio::this_coro::executor, asio::use_awaitable);

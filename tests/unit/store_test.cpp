@@ -1,7 +1,9 @@
 #define BOOST_TEST_MODULE store
 #include <boost/test/unit_test.hpp>
 
+#include <algorithm>
 #include <string>
+#include <vector>
 
 #include "dkv/store/hlc.hpp"
 #include "dkv/store/store.hpp"
@@ -99,6 +101,33 @@ BOOST_AUTO_TEST_CASE(keys_are_grouped_by_partition) {
     total += s.partition(p).size();
   }
   BOOST_TEST(total == 1000u);
+}
+
+BOOST_AUTO_TEST_CASE(scan_visits_every_entry_of_a_partition_once_in_set_order) {
+  // Partitions from empty to larger than the prefetch distance; values
+  // shorter and longer than a cache line; tombstones included.
+  dkv::store::store s;
+  for (int i = 0; i < 100000; ++i) {
+    const std::string key = "key" + std::to_string(i);
+    if (i % 7 == 0) s.remove(key, version{1, 1});
+    else s.put(key, std::string(static_cast<std::size_t>(i % 200), 'v'), version{1, 1});
+  }
+  const std::size_t dropped = s.partition(0).size();
+  s.drop_partition(0);
+  std::size_t total = 0, smallest = 1000, largest = 0;
+  for (std::uint32_t p = 0; p < dkv::common::partition_count; ++p) {
+    std::vector<const dkv::store::entry*> seen;
+    s.scan(p, [&seen](const dkv::store::entry& e) { seen.push_back(&e); });
+    std::vector<const dkv::store::entry*> expected;
+    for (const auto& e : s.partition(p)) expected.push_back(&e);
+    BOOST_TEST_REQUIRE((seen == expected));
+    total += seen.size();
+    smallest = std::min(smallest, seen.size());
+    largest = std::max(largest, seen.size());
+  }
+  BOOST_TEST(total == 100000u - dropped);
+  BOOST_TEST(smallest == 0u);
+  BOOST_TEST(largest > 16u);
 }
 
 BOOST_AUTO_TEST_CASE(hlc_is_monotonic_and_follows_wall_time) {

@@ -75,6 +75,23 @@ class store {
 
   const partition_map& partition(std::uint32_t p) const { return partitions_[p]; }
 
+  // Calls f(entry) for every entry of partition `p`, tombstones included,
+  // in the set's order. Faster than iterating partition(p) when the entries
+  // are read: each entry's key and value block is a cache miss of its own
+  // (blocks lie in allocation order, the set in hash order), so the blocks
+  // of the entries ahead are prefetched while the current one is handled.
+  template <class F>
+  void scan(std::uint32_t p, F&& f) const {
+    constexpr int distance = 16;
+    const partition_map& part = partitions_[p];
+    auto ahead = part.begin();
+    for (int i = 0; i < distance && ahead != part.end(); ++i, ++ahead) ahead->prefetch();
+    for (const entry& e : part) {
+      if (ahead != part.end()) (ahead++)->prefetch();
+      f(e);
+    }
+  }
+
   std::size_t live_keys() const noexcept { return live_keys_; }
   std::size_t tombstones() const noexcept { return tombstones_; }
   // Bytes of keys and live values (payload, not allocator overhead).
