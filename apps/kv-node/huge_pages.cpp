@@ -1,7 +1,9 @@
 #include "huge_pages.hpp"
 
+#include <limits.h>
 #include <unistd.h>
 
+#include <array>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -23,6 +25,18 @@ bool kernel_has_thp() {
   return mode.find("[never]") == std::string::npos;
 }
 
+// This program's file. Executing its path rather than /proc/self/exe keeps
+// the process name "kv-node" (ps, pidof, pkill); a binary replaced since it
+// started reads "... (deleted)" and is reached through /proc/self/exe.
+std::string own_path() {
+  constexpr const char* fallback = "/proc/self/exe";
+  std::array<char, PATH_MAX> buf{};
+  const ssize_t n = ::readlink(fallback, buf.data(), buf.size());
+  if (n <= 0 || static_cast<std::size_t>(n) >= buf.size()) return fallback;
+  const std::string path(buf.data(), static_cast<std::size_t>(n));
+  return path.ends_with(" (deleted)") ? fallback : path;
+}
+
 }  // namespace
 
 heap_choice use_huge_pages(bool wanted, char** argv) {
@@ -36,7 +50,7 @@ heap_choice use_huge_pages(bool wanted, char** argv) {
   }
   if (!value.empty()) value += ':';
   value += on;
-  if (::setenv("GLIBC_TUNABLES", value.c_str(), 1) == 0) ::execv("/proc/self/exe", argv);
+  if (::setenv("GLIBC_TUNABLES", value.c_str(), 1) == 0) ::execv(own_path().c_str(), argv);
   return {heap_pages::failed, errno};
 }
 

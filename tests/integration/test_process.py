@@ -141,6 +141,8 @@ class HugePagesTest(NodeTestCase):
         # Same process (exec keeps the pid), now with the tunable.
         self.assertEqual(process_env(node.pid).get(b"GLIBC_TUNABLES"), b"glibc.malloc.hugetlb=1")
         self.assertIn("heap on transparent huge pages", node.log_text())
+        with open("/proc/%d/comm" % node.pid) as f:
+            self.assertEqual(f.read().strip(), "kv-node")  # ps, pidof, pkill still find it
         c = self.binary(node)
         value = os.urandom(8192)
         for i in range(4000):  # 32 MiB of values
