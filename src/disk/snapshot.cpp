@@ -13,7 +13,6 @@ namespace {
 
 // Bytes buffered before a write(2): small enough that one write does not
 // hold up the node's loop for long (a snapshot is written by the loop).
-constexpr std::size_t write_chunk = 256 << 10;
 
 std::optional<std::string_view> take(std::string_view& s, std::size_t n) {
   if (s.size() < n) return std::nullopt;
@@ -67,19 +66,16 @@ std::error_code snapshot_writer::begin(const std::string& final_path, const snap
   return {};
 }
 
-std::error_code snapshot_writer::add(const wal::entry& e) {
+void snapshot_writer::add(const wal::entry& e) {
   wal::add_entry_record(writer_, e, buffer_);
   ++entries_;
-  return flush_if(write_chunk);
 }
 
-std::error_code snapshot_writer::seal() {
+void snapshot_writer::seal() {
   writer_.add_record(encode_snapshot_trailer(entries_), buffer_);
-  return flush_if(0);
 }
 
-std::error_code snapshot_writer::flush_if(std::size_t threshold) {
-  if (buffer_.size() < threshold || buffer_.empty()) return {};
+std::error_code snapshot_writer::write_buffered() {
   const auto ec = file_.write_all(buffer_);
   buffer_.clear();
   return ec;

@@ -19,8 +19,9 @@ namespace asio = boost::asio;
 
 namespace {
 
-// Snapshot bytes encoded and written per loop turn: well under a
-// millisecond of work, so that requests served meanwhile wait little longer.
+// Snapshot bytes encoded per loop turn (well under a millisecond of work, so
+// that requests served meanwhile wait little longer), then written by the
+// helper while the loop serves.
 constexpr std::uint64_t bytes_per_turn = 256u << 10;
 // Restarts each open a segment: bound their number too.
 constexpr std::uint64_t max_segments = 16;
@@ -68,11 +69,15 @@ asio::awaitable<void> snapshotter::take() {
     ctx_.snapshots.last_error = "WAL failed: " + log.failure();
     co_return;
   }
+  // Writes from now on go to the next snapshot; if this one fails, the log
+  // it was to retire counts again (so the next try comes as soon as due).
+  const std::uint64_t bytes_before = log.bytes_since(), segments_before = log.segments_since();
   log.reset_since();
   const std::string& dir = ctx_.me.data_dir;
 
   disk::snapshot_writer w;
   auto fail = [&](const std::string& what, std::error_code ec) {
+    log.add_since(bytes_before, segments_before);
     ctx_.snapshots.last_error = what + ": " + ec.message();
     ctx_.snapshots.in_progress = false;
     log::error() << "snapshot " << seq << " failed: " << ctx_.snapshots.last_error;
@@ -81,23 +86,26 @@ asio::awaitable<void> snapshotter::take() {
   if (auto ec = w.begin(disk::snapshot_path(dir, seq), {seq, ctx_.me.id}))
     co_return fail("cannot create snapshot file", ec);
 
-  std::uint64_t since_yield = 0;
+  // The loop encodes; the helper writes each chunk into the file while the
+  // loop serves (see snapshot_writer).
+  const auto write_out = [this, &w]() {
+    return asio::co_spawn(
+        helper_, [&w]() -> asio::awaitable<std::error_code> { co_return w.write_buffered(); },
+        asio::use_awaitable);
+  };
   for (std::uint32_t p = 0; p < common::partition_count; ++p) {
-    // A partition is written in one go: no co_await while scanning it.
-    std::error_code ec;
-    ctx_.eng.data().scan(p, [&](const store::entry& e) {
-      if (ec) return;
-      ec = w.add(wal::entry{e.tombstone() ? wal::op::del : wal::op::put, e.ver().hlc,
-                            e.ver().node, e.key(), e.value()});
+    // A partition is encoded in one go: no co_await while scanning it.
+    ctx_.eng.data().scan(p, [&w](const store::entry& e) {
+      w.add(wal::entry{e.tombstone() ? wal::op::del : wal::op::put, e.ver().hlc, e.ver().node,
+                       e.key(), e.value()});
     });
-    if (ec) co_return fail("cannot write snapshot", ec);
-    if (w.bytes() - since_yield >= bytes_per_turn) {
-      since_yield = w.bytes();
-      co_await asio::post(co_await asio::this_coro::executor, asio::use_awaitable);
+    if (w.buffered() >= bytes_per_turn) {
+      if (auto ec = co_await write_out()) co_return fail("cannot write snapshot", ec);
       if (stopped_) co_return w.abort();
     }
   }
-  if (auto ec = w.seal()) co_return fail("cannot write snapshot", ec);
+  w.seal();
+  if (auto ec = co_await write_out()) co_return fail("cannot write snapshot", ec);
 
   // fdatasync + rename on the helper thread: it touches only the file.
   disk::file f = w.release_file();

@@ -96,7 +96,7 @@ disk::node_state open_data_dir(const config::node_config& cfg, context& ctx) {
     log::warn() << "ignored " << report.incomplete_snapshots << " incomplete snapshots";
 
   if (auto err = ctx.eng.log().open(report.next_seq); !err.empty()) refuse(err);
-  ctx.eng.log().add_recovered(report.bytes_replayed, report.segments_replayed);
+  ctx.eng.log().add_since(report.bytes_replayed, report.segments_replayed);
   import_seeds(cfg, ctx, state);
   if (auto err = ctx.eng.log().sync_now(); !err.empty()) refuse(err);
   if (auto err = disk::save_node_state(cfg.data_dir, state)) refuse(*err);

@@ -225,6 +225,39 @@ class DiskFullTest(NodeTestCase):
         node = self.start()
         self.assert_values(node, acked)
 
+    def test_snapshot_on_a_full_disk_fails_cleanly_and_is_taken_once_space_is_back(self):
+        # About 512 KiB free; 300 KiB of values (and as much WAL) leave too
+        # little room for a snapshot, which is due at once (--snapshot-min-bytes).
+        node = self.start_node(workdir=self.workdir, no_repl=True, snapshot_min_bytes=4096,
+                               data_dir=os.path.join(self.mount, "data"))
+        conn = self.binary(node)
+        acked, value = {}, b"s" * 1024
+        for i in range(300):
+            key = b"snap-%03d" % i
+            self.assertEqual(self.put(conn, key, value).status, OK)
+            acked[key] = value
+        resp = self.resp(node)
+        self.assertTrue(poll(lambda: "No space left on device" in
+                             resp.info()["last_snapshot_error"], timeout=10),
+                        resp.info())
+        info = resp.info()
+        self.assertEqual(info["snapshots_taken"], "0")
+        self.assertIn("cannot write snapshot", info["last_snapshot_error"])
+        self.assertIn("cannot write snapshot", node.log_text())
+        # The node serves on: reads, and writes that fit (the half-written
+        # snapshot was deleted, or the disk would be full).
+        self.assertTrue(node.alive())
+        self.assert_values(node, acked)
+        self.assertEqual(self.put(conn, b"during", b"d").status, OK)
+        acked[b"during"] = b"d"
+
+        os.remove(self.filler)
+        self.assertTrue(poll(lambda: resp.info()["snapshots_taken"] != "0", timeout=10))
+        self.assertEqual(resp.info()["last_snapshot_error"], "")
+        node.kill()
+        node = self.start()
+        self.assert_values(node, acked)
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -29,15 +29,22 @@ std::optional<snapshot_header> decode_snapshot_header(std::string_view payload);
 std::string encode_snapshot_trailer(std::uint64_t entry_count);
 std::optional<std::uint64_t> decode_snapshot_trailer(std::string_view payload);
 
-// Writes one snapshot incrementally: add() buffers entries and writes them
-// in large chunks; seal() appends the trailer and writes the rest. The file
-// is then made durable and renamed by publish(), which touches no node state
-// and may run on a helper thread.
+// Writes one snapshot incrementally: begin(), add() and seal() encode into
+// a buffer, which write_buffered() writes to the file now and then. That
+// call touches nothing but the file and the buffer, so the owner may run it
+// on a helper thread and wait (writing into the page cache costs a fault per
+// fresh page, in a virtual machine a slow one: the event loop should not
+// pay it). The file is then made durable and renamed by publish(), which
+// touches no node state either.
 class snapshot_writer {
  public:
   std::error_code begin(const std::string& final_path, const snapshot_header& h);
-  std::error_code add(const wal::entry& e);
-  std::error_code seal();
+  void add(const wal::entry& e);
+  // Appends the trailer; write_buffered() then writes the rest.
+  void seal();
+  std::size_t buffered() const noexcept { return buffer_.size(); }
+  // Writes and empties the buffer.
+  std::error_code write_buffered();
   // fdatasync + rename to the final path + fsync of the directory.
   static std::error_code publish(int fd, const std::string& tmp_path,
                                  const std::string& final_path);
@@ -52,7 +59,6 @@ class snapshot_writer {
   std::uint64_t bytes() const noexcept { return writer_.offset(); }
 
  private:
-  std::error_code flush_if(std::size_t threshold);
 
   file file_;
   std::string tmp_path_, final_path_;

@@ -75,11 +75,12 @@ class durable_log {
   std::uint64_t roll();
   std::uint64_t segment_seq() const noexcept { return segment_seq_; }
   // WAL bytes and segments a snapshot would retire: counted since the last
-  // reset_since(), starting from what recovery replayed.
+  // reset_since(), plus what add_since() gives back (what recovery replayed,
+  // or what a failed snapshot did not retire after all).
   std::uint64_t bytes_since() const noexcept { return bytes_since_; }
   std::uint64_t segments_since() const noexcept { return segments_since_; }
   void reset_since() noexcept { bytes_since_ = 0; segments_since_ = 0; }
-  void add_recovered(std::uint64_t bytes, std::uint64_t segments) noexcept {
+  void add_since(std::uint64_t bytes, std::uint64_t segments) noexcept {
     bytes_since_ += bytes;
     segments_since_ += segments;
   }
