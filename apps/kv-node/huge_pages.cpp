@@ -1,6 +1,7 @@
 #include "huge_pages.hpp"
 
 #include <limits.h>
+#include <sys/auxv.h>
 #include <unistd.h>
 
 #include <array>
@@ -42,6 +43,8 @@ std::string own_path() {
 heap_choice use_huge_pages(bool wanted, char** argv) {
   if (!wanted) return {heap_pages::off};
   if (!kernel_has_thp()) return {heap_pages::unavailable};
+  // (Re-executing would find the tunable erased, and re-execute forever.)
+  if (::getauxval(AT_SECURE) != 0) return {heap_pages::privileged};
   const char* current = std::getenv("GLIBC_TUNABLES");
   std::string value = current ? current : "";
   const std::string on = std::string(tunable) + "=1";
@@ -65,6 +68,9 @@ std::string describe(const heap_choice& c) {
     case heap_pages::unavailable:
       return std::string("heap on normal pages: transparent huge pages are off in ") +
              thp_mode_file;
+    case heap_pages::privileged:
+      return "heap on normal pages: glibc ignores GLIBC_TUNABLES in a process with setuid "
+             "or file capabilities";
     case heap_pages::failed:
       return std::string("heap on normal pages: re-executing with huge pages failed: ") +
              std::strerror(c.error);

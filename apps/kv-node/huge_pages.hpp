@@ -17,6 +17,7 @@ enum class heap_pages {
   preset,       // GLIBC_TUNABLES already names glibc.malloc.hugetlb: left as given
   off,          // --huge-pages off
   unavailable,  // the kernel has no transparent huge pages, or they are "never"
+  privileged,   // setuid or file capabilities: glibc ignores GLIBC_TUNABLES
   failed,       // the re-execution failed: normal pages
 };
 

@@ -100,12 +100,14 @@ asio::awaitable<void> snapshotter::take() {
                        e.key(), e.value()});
     });
     if (w.buffered() >= bytes_per_turn) {
-      if (auto ec = co_await write_out()) co_return fail("cannot write snapshot", ec);
+      const std::error_code ec = co_await write_out();
+      if (ec) co_return fail("cannot write snapshot", ec);
       if (stopped_) co_return w.abort();
     }
   }
   w.seal();
-  if (auto ec = co_await write_out()) co_return fail("cannot write snapshot", ec);
+  const std::error_code written = co_await write_out();
+  if (written) co_return fail("cannot write snapshot", written);
 
   // fdatasync + rename on the helper thread: it touches only the file.
   disk::file f = w.release_file();

@@ -3,13 +3,14 @@ format and signals."""
 
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
 import time
 import unittest
 
-from harness import HOST, KV_NODE, SANITIZED, NodeTestCase, clean_env, run
+from harness import HOST, KV_NODE, SANITIZED, Node, NodeTestCase, clean_env, run
 
 LOG_LINE = r"^\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}\] \[(trace|debug|info|warning|error)\] " \
            r"\[%s\] \[[^\]]+\] .+"
@@ -166,6 +167,31 @@ class HugePagesTest(NodeTestCase):
         other = self.start_node("n2", env={"GLIBC_TUNABLES": "glibc.malloc.hugetlb=0"})
         self.assertEqual(process_env(other.pid).get(b"GLIBC_TUNABLES"), b"glibc.malloc.hugetlb=0")
         self.assertIn("heap pages as GLIBC_TUNABLES sets", other.log_text())
+
+    @unittest.skipUnless(os.geteuid() == 0 and shutil.which("setcap"),
+                         "needs root and setcap to give a copy of kv-node a file capability")
+    def test_process_with_file_capabilities_is_not_re_executed(self):
+        # glibc erases GLIBC_TUNABLES in such a process: re-executing it
+        # would never see the tunable set, and re-execute forever.
+        tmp = self.tempdir()
+        os.chmod(tmp, 0o777)
+        binary = os.path.join(tmp, "kv-node")
+        shutil.copy(KV_NODE, binary)
+        self.assertEqual(run(["setcap", "cap_net_bind_service+ep", binary]).returncode, 0)
+        cmd = ["setpriv", "--reuid", "nobody", "--regid", "nogroup", "--clear-groups", binary,
+               "--id", "cap", "--peer-addr", HOST + ":7", "--port", "0", "--no-repl",
+               "--data-dir", os.path.join(tmp, "data"), "--log-dir", os.path.join(tmp, "logs")]
+        with open(os.path.join(tmp, "stderr.txt"), "wb") as err:
+            proc = subprocess.Popen(cmd, cwd=tmp, stdin=subprocess.DEVNULL,
+                                    stdout=subprocess.PIPE, stderr=err, env=clean_env())
+        node = Node(proc, tmp, "cap")
+        self.addCleanup(node.close)
+        node.wait_ready()
+        if "heap on transparent huge pages" in node.log_text():
+            self.skipTest("file capabilities do not apply here (a nosuid mount?)")
+        self.assertIn("glibc ignores GLIBC_TUNABLES in a process with setuid or file "
+                      "capabilities", node.log_text())
+        self.assertEqual(self.binary(node).ping(b"x").value, b"x")
 
     def test_off(self):
         node = self.start_node(huge_pages="off")
