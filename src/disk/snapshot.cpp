@@ -11,9 +11,6 @@
 namespace dkv::disk {
 namespace {
 
-// Bytes buffered before a write(2): small enough that one write does not
-// hold up the node's loop for long (a snapshot is written by the loop).
-
 std::optional<std::string_view> take(std::string_view& s, std::size_t n) {
   if (s.size() < n) return std::nullopt;
   const auto v = s.substr(0, n);
