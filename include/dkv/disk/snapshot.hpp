@@ -59,7 +59,6 @@ class snapshot_writer {
   std::uint64_t bytes() const noexcept { return writer_.offset(); }
 
  private:
-
   file file_;
   std::string tmp_path_, final_path_;
   wal::log_writer writer_;

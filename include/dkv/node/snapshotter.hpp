@@ -3,9 +3,10 @@
 // WAL written since the last snapshot exceeds both a floor and the size of
 // the data itself, the log rolls to a new segment S, every stored entry
 // (tombstones included) is encoded a few partitions per loop turn and
-// written to snapshot-S by the helper thread (the loop keeps serving; writes during the snapshot land in S and
-// later segments, and replaying them over the snapshot is correct because
-// entries merge last-writer-wins), the file is synced and renamed on the
+// written to snapshot-S by the helper thread (the loop keeps serving;
+// writes during the snapshot land in S and later segments, and replaying
+// them over the snapshot is correct because entries merge
+// last-writer-wins), the file is synced and renamed on the
 // helper thread, and then segments and snapshots older than S are deleted
 // (also on the helper: unlinking a large file is slow).
 
