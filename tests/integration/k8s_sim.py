@@ -322,15 +322,23 @@ def load(pods, data, rng, batch=1000):
             assert reply == b"+OK\r\n", "MSET through %s: %r" % (pod.name, reply)
 
 
-def check(pods, data, rng, batch=1000):
+def check(pods, data, rng, batch=1000, unavailable_for=5.0):
     """Reads every key of `data` with MGET, each batch through a random
-    pod; returns (keys read correctly, [(key, expected, got)] wrong)."""
+    pod; returns (keys read correctly, [(key, expected, got)] wrong).
+    Right after a pod was killed and restarted, another pod's link to it may
+    still wait out its reconnect backoff (at most 2 s) and answer
+    UNAVAILABLE ("node ... unreachable"), which clients retry: so does this,
+    for `unavailable_for` seconds at most."""
     keys, good, wrong = list(data), 0, []
     for i in range(0, len(keys), batch):
         part = keys[i:i + batch]
         pod = rng.choice(pods)
         with contextlib.closing(pod.binary()) as c:
             r = c.mget(part)
+            deadline = time.monotonic() + unavailable_for
+            while r.status == harness.UNAVAILABLE and time.monotonic() < deadline:
+                time.sleep(0.1)
+                r = c.mget(part)
             assert r.status == harness.OK, "MGET through %s: %r" % (pod.name, r)
             for k, v in zip(part, r.mget_values()):
                 if v == data[k]:
