@@ -10,8 +10,14 @@
 namespace dkv::store {
 namespace {
 
+// The bytes a block for a key and value asks for (at least one: malloc(0)
+// may return null).
+std::size_t blob_bytes(std::size_t key_len, std::size_t value_len) noexcept {
+  return key_len + value_len + 1;
+}
+
 char* make_blob(std::string_view key, std::string_view value) {
-  auto* blob = static_cast<char*>(std::malloc(key.size() + value.size() + 1));
+  auto* blob = static_cast<char*>(std::malloc(blob_bytes(key.size(), value.size())));
   if (!blob) throw std::bad_alloc();
   std::memcpy(blob, key.data(), key.size());
   if (!value.empty()) std::memcpy(blob + key.size(), value.data(), value.size());
@@ -60,7 +66,7 @@ entry::~entry() { std::free(blob_); }
 
 void entry::assign(std::string_view value, const version& v, bool tombstone) {
   if (value.size() != value_len_ &&
-      !fits(key_len_ + value.size() + 1, malloc_usable_size(blob_))) {
+      !fits(blob_bytes(key_len_, value.size()), malloc_usable_size(blob_))) {
     char* blob = make_blob(key(), value);
     std::free(blob_);
     blob_ = blob;
