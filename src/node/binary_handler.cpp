@@ -64,6 +64,28 @@ net::consume_result binary_handler::handle(std::string_view in, std::string& out
   return r;
 }
 
+void binary_handler::collect_keys(std::string_view in, std::vector<std::string_view>& keys,
+                                  std::size_t max) {
+  for (std::size_t at = 0; keys.size() < max && at < in.size();) {
+    const auto f = proto::parse_frame(in.substr(at), ctx_.lim.max_frame);
+    if (f.state != proto::parse_state::complete) return;
+    at += f.consumed;
+    switch (static_cast<proto::opcode>(f.header.opcode)) {
+      case proto::opcode::get:
+      case proto::opcode::del:
+        if (const auto req = proto::decode_key(f.body, ctx_.lim.max_key))
+          keys.push_back(req.value->key);
+        break;
+      case proto::opcode::put:
+        if (const auto req = proto::decode_put(f.body, ctx_.lim.max_key))
+          keys.push_back(req.value->key);
+        break;
+      default:
+        break;
+    }
+  }
+}
+
 bool binary_handler::dispatch(std::uint8_t op, std::uint8_t flags, std::uint32_t rid,
                               std::string_view body, std::string& out) {
   auto bad_body = [&](const proto::decode_error& e) {

@@ -112,6 +112,22 @@ net::consume_result resp_handler::handle(std::string_view in, std::string& out) 
   return r;
 }
 
+void resp_handler::collect_keys(std::string_view in, std::vector<std::string_view>& keys,
+                                std::size_t max) {
+  // Arrays only: their arguments are views of `in` (an inline command's
+  // may be unescaped into the scratch string that the next parse reuses).
+  for (std::size_t at = 0; keys.size() < max && at < in.size() && in[at] == '*';) {
+    const auto p = resp::parse_command(in.substr(at), ahead_args_, ahead_scratch_, limits_);
+    if (p.state != protocol::parse_state::complete) return;
+    at += p.consumed;
+    if (ahead_args_.size() < 2) continue;
+    const std::string_view cmd = ahead_args_[0];
+    if (iequals(cmd, "GET") || iequals(cmd, "SET") || iequals(cmd, "DEL") ||
+        iequals(cmd, "EXISTS") || iequals(cmd, "MGET") || iequals(cmd, "MSET"))
+      keys.push_back(ahead_args_[1]);
+  }
+}
+
 bool resp_handler::execute(std::string& out) {
   const std::string_view cmd = args_[0];
   const std::size_t argc = args_.size();

@@ -6,10 +6,20 @@
 namespace dkv::node {
 
 net::consume_result session_handler::on_bytes(std::string_view in, std::string& out) {
+  prefetch_batch(in);
   net::consume_result r = handle(in, out);
   r.settle = pending_lsn_ != 0 || deferred_;
   r.more = r.more || deferred_;  // requests after the deferred one are still buffered
   return r;
+}
+
+void session_handler::prefetch_batch(std::string_view in) {
+  constexpr std::size_t max_keys = 32;  // the misses a core keeps in flight, roughly
+  if (!authenticated_ || deferred_) return;
+  batch_keys_.clear();
+  collect_keys(in, batch_keys_, max_keys);
+  // One request alone (-P 1) gains nothing from being looked up early.
+  if (batch_keys_.size() > 1) ctx_.eng.data().prefetch(batch_keys_);
 }
 
 bool session_handler::try_settle() {

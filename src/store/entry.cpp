@@ -47,6 +47,7 @@ entry::entry(entry&& o) noexcept
       value_len_(o.value_len_),
       hlc_(o.hlc_),
       node_(o.node_),
+      tag_(o.tag_),
       tombstone_(o.tombstone_) {}
 
 entry& entry::operator=(entry&& o) noexcept {
@@ -57,6 +58,7 @@ entry& entry::operator=(entry&& o) noexcept {
     value_len_ = o.value_len_;
     hlc_ = o.hlc_;
     node_ = o.node_;
+    tag_ = o.tag_;
     tombstone_ = o.tombstone_;
   }
   return *this;

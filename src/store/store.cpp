@@ -1,5 +1,7 @@
 #include "dkv/store/store.hpp"
 
+#include <algorithm>
+
 namespace dkv::store {
 
 // Counters always describe the stored entries: each entry is counted once,
@@ -15,9 +17,25 @@ std::optional<std::string_view> store::get(std::string_view key) const {
 
 const entry* store::find(std::string_view key) const {
   const hashed_key k(key);
-  const auto& part = partitions_[common::partition_of_hash(k.hash)];
-  const auto it = part.find(k);
-  return it == part.end() ? nullptr : &*it;
+  return partitions_[common::partition_of_hash(k.hash)].find(k);
+}
+
+void store::prefetch(std::span<const std::string_view> keys) const noexcept {
+  constexpr std::size_t chunk = 32;  // lines in flight: about what a core tracks
+  std::uint64_t hashes[chunk];
+  while (!keys.empty()) {
+    const std::size_t n = std::min(keys.size(), chunk);
+    for (std::size_t i = 0; i < n; ++i) {
+      const hashed_key k(keys[i]);
+      hashes[i] = k.hash;
+      partitions_[common::partition_of_hash(k.hash)].prefetch_slot(k);
+    }
+    for (std::size_t i = 0; i < n; ++i) {
+      const hashed_key k(keys[i], hashes[i]);
+      partitions_[common::partition_of_hash(k.hash)].prefetch_block(k);
+    }
+    keys = keys.subspan(n);
+  }
 }
 
 apply_result store::put(std::string_view key, std::string_view value, const version& v) {
@@ -32,21 +50,18 @@ apply_result store::write(std::string_view key, std::string_view value, const ve
                           bool tombstone) {
   const hashed_key k(key);
   auto& part = partitions_[common::partition_of_hash(k.hash)];
-  auto it = part.find(k);
-  if (it == part.end()) {
+  entry* e = part.find(k);
+  if (!e) {
     // A tombstone for a key never seen still matters: it must stop an older
     // write that arrives later (e.g. from a migration) from resurrecting it.
-    it = part.emplace(key, value, v, tombstone).first;
-    account(*it, +1);
+    account(part.insert(k, entry(key, value, v, tombstone)), +1);
     return apply_result::applied;
   }
-  // Set elements are const; assign() keeps the key bytes, so the hash and
-  // equality the set relies on are unchanged.
-  auto& e = const_cast<entry&>(*it);
-  if (!(e.ver() < v)) return apply_result::stale;
-  account(e, -1);
-  e.assign(value, v, tombstone);
-  account(e, +1);
+  // assign() keeps the key bytes, so the entry stays where the table put it.
+  if (!(e->ver() < v)) return apply_result::stale;
+  account(*e, -1);
+  e->assign(value, v, tombstone);
+  account(*e, +1);
   return apply_result::applied;
 }
 
@@ -59,7 +74,7 @@ std::size_t store::purge_tombstones(std::uint64_t hlc_before) {
   if (tombstones_ == 0) return 0;  // no scan of every key for nothing
   std::size_t purged = 0;
   for (auto& part : partitions_) {
-    purged += boost::unordered::erase_if(part, [&](const entry& e) {
+    purged += part.erase_if([&](const entry& e) {
       const bool drop = e.tombstone() && e.ver().hlc < hlc_before;
       if (drop) account(e, -1);
       return drop;

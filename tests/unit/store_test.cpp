@@ -103,7 +103,7 @@ BOOST_AUTO_TEST_CASE(keys_are_grouped_by_partition) {
   BOOST_TEST(total == 1000u);
 }
 
-BOOST_AUTO_TEST_CASE(scan_visits_every_entry_of_a_partition_once_in_set_order) {
+BOOST_AUTO_TEST_CASE(scan_visits_every_entry_of_a_partition_once_in_table_order) {
   // Partitions from empty to larger than the prefetch distance; values
   // shorter and longer than a cache line; tombstones included.
   dkv::store::store s;

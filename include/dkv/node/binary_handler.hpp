@@ -31,6 +31,8 @@ class binary_handler final : public session_handler {
   net::consume_result handle(std::string_view in, std::string& out) override;
   boost::asio::awaitable<void> run_deferred(std::string& out) override;
   void write_lost(std::string& out, std::string_view why) override;
+  void collect_keys(std::string_view in, std::vector<std::string_view>& keys,
+                    std::size_t max) override;
 
   // Serves one frame; false when the connection must close after the reply.
   bool dispatch(std::uint8_t op, std::uint8_t flags, std::uint32_t rid, std::string_view body,

@@ -22,6 +22,8 @@ class resp_handler final : public session_handler {
  private:
   net::consume_result handle(std::string_view in, std::string& out) override;
   void write_lost(std::string& out, std::string_view why) override;
+  void collect_keys(std::string_view in, std::vector<std::string_view>& keys,
+                    std::size_t max) override;
   boost::asio::awaitable<void> run_deferred(std::string& out) override;
   // Executes args_; returns false when the connection must close (QUIT).
   bool execute(std::string& out);
@@ -53,6 +55,8 @@ class resp_handler final : public session_handler {
   protocol::resp::limits limits_;
   std::vector<std::string_view> args_;
   std::string scratch_;
+  std::vector<std::string_view> ahead_args_;  // collect_keys' parses
+  std::string ahead_scratch_;
   std::vector<std::vector<std::string>> deferred_;
   std::uint64_t group_bytes_ = 0;  // sum of group_cost over deferred_
 };

@@ -12,12 +12,15 @@
 //   them together (the binary door's groups). Replies stay in request order.
 // - client authentication: with --requirepass a connection starts
 //   unauthenticated; the front end admits only its pre-auth commands until
-//   authenticate() (AUTH) or a peer handshake succeeds.
+//   authenticate() (AUTH) or a peer handshake succeeds;
+// - a pipelined batch's keys are prefetched (store::prefetch) before its
+//   requests are served, so that their lookups' cache misses overlap.
 
 #include <algorithm>
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "dkv/net/stream.hpp"
 #include "dkv/node/context.hpp"
@@ -44,6 +47,10 @@ class session_handler : public net::stream_handler {
   virtual boost::asio::awaitable<void> run_deferred(std::string& out) = 0;
   // Appends the protocol's error reply for a batch whose writes may be lost.
   virtual void write_lost(std::string& out, std::string_view why) = 0;
+  // Appends to `keys` the (first) key of each complete data request at the
+  // front of `in`, up to `max` keys, without serving anything.
+  virtual void collect_keys(std::string_view in, std::vector<std::string_view>& keys,
+                            std::size_t max) = 0;
 
   // Remembers a write whose reply must wait for the log.
   void track(std::uint64_t lsn) noexcept { pending_lsn_ = std::max(pending_lsn_, lsn); }
@@ -74,6 +81,9 @@ class session_handler : public net::stream_handler {
   router& router_;
 
  private:
+  void prefetch_batch(std::string_view in);
+
+  std::vector<std::string_view> batch_keys_;
   std::uint64_t pending_lsn_ = 0;
   std::uint64_t synced_lsn_ = 0;
   bool deferred_ = false;

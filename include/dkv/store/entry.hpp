@@ -2,6 +2,9 @@
 // One stored key: the key and value bytes in a single heap block, the
 // version, and whether the entry is a tombstone. 32 bytes plus the block,
 // so a 16-byte key with a 100-byte value costs one 128-byte allocation.
+// A default-constructed entry is vacant (no block): a free slot of the
+// entry_table that holds entries, which also keeps 16 bits of the key's
+// hash in each (tag) to pass other keys without reading their blocks.
 
 #include <cstdint>
 #include <string_view>
@@ -12,6 +15,7 @@ namespace dkv::store {
 
 class entry {
  public:
+  entry() noexcept = default;
   entry(std::string_view key, std::string_view value, const version& v, bool tombstone);
   entry(entry&& o) noexcept;
   entry& operator=(entry&& o) noexcept;
@@ -22,7 +26,10 @@ class entry {
   std::string_view key() const noexcept { return {blob_, key_len_}; }
   std::string_view value() const noexcept { return {blob_ + key_len_, value_len_}; }
   version ver() const noexcept { return {hlc_, node_}; }
-  bool tombstone() const noexcept { return tombstone_ != 0; }
+  bool tombstone() const noexcept { return tombstone_; }
+  bool occupied() const noexcept { return blob_ != nullptr; }
+  std::uint16_t tag() const noexcept { return tag_; }
+  void set_tag(std::uint16_t t) noexcept { tag_ = t; }
 
   // Asks the CPU to start loading the key and value bytes (a cache miss of
   // their own) while other work goes on.
@@ -41,7 +48,10 @@ class entry {
   std::uint32_t value_len_ = 0;
   std::uint64_t hlc_ = 0;
   std::uint32_t node_ = 0;
-  std::uint32_t tombstone_ = 0;
+  std::uint16_t tag_ = 0;
+  bool tombstone_ = false;
 };
+
+static_assert(sizeof(entry) == 32);
 
 }  // namespace dkv::store

@@ -10,43 +10,16 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include <boost/unordered/unordered_flat_set.hpp>
-
 #include "dkv/common/key_hash.hpp"
-#include "dkv/store/entry.hpp"
+#include "dkv/store/entry_table.hpp"
 #include "dkv/store/version.hpp"
 
 namespace dkv::store {
-
-// A key with its key_hash: one hash picks the partition and finds the key
-// inside it.
-struct hashed_key {
-  explicit hashed_key(std::string_view k) noexcept : key(k), hash(common::key_hash(k)) {}
-  std::string_view key;
-  std::uint64_t hash;
-};
-
-struct entry_hash {
-  using is_transparent = void;
-  std::size_t operator()(const hashed_key& k) const noexcept { return k.hash; }
-  std::size_t operator()(const entry& e) const noexcept { return common::key_hash(e.key()); }
-};
-struct entry_equal {
-  using is_transparent = void;
-  static std::string_view key_of(const hashed_key& k) noexcept { return k.key; }
-  static std::string_view key_of(const entry& e) noexcept { return e.key(); }
-  template <class A, class B>
-  bool operator()(const A& a, const B& b) const noexcept {
-    return key_of(a) == key_of(b);
-  }
-};
-
-// Entries are their own keys: a set looked up by key.
-using partition_map = boost::unordered_flat_set<entry, entry_hash, entry_equal>;
 
 // What a write did.
 enum class apply_result {
@@ -73,17 +46,22 @@ class store {
   // Drops tombstones with a version hlc below `hlc_before`; returns how many.
   std::size_t purge_tombstones(std::uint64_t hlc_before);
 
-  const partition_map& partition(std::uint32_t p) const { return partitions_[p]; }
+  const entry_table& partition(std::uint32_t p) const { return partitions_[p]; }
+
+  // Starts loading what looking up each key will touch: a pipelined batch's
+  // lookups then wait for their cache misses together, not in turn (the
+  // slots of all keys, then their blocks). A hint: changes nothing.
+  void prefetch(std::span<const std::string_view> keys) const noexcept;
 
   // Calls f(entry) for every entry of partition `p`, tombstones included,
-  // in the set's order. Faster than iterating partition(p) when the entries
+  // in the table's order. Faster than iterating partition(p) when the entries
   // are read: each entry's key and value block is a cache miss of its own
-  // (blocks lie in allocation order, the set in hash order), so the blocks
+  // (blocks lie in allocation order, the table in hash order), so the blocks
   // of the entries ahead are prefetched while the current one is handled.
   template <class F>
   void scan(std::uint32_t p, F&& f) const {
     constexpr int distance = 16;
-    const partition_map& part = partitions_[p];
+    const entry_table& part = partitions_[p];
     auto ahead = part.begin();
     for (int i = 0; i < distance && ahead != part.end(); ++i, ++ahead) ahead->prefetch();
     for (const entry& e : part) {
@@ -102,7 +80,7 @@ class store {
                      bool tombstone);
   void account(const entry& e, int sign) noexcept;
 
-  std::vector<partition_map> partitions_;
+  std::vector<entry_table> partitions_;
   std::size_t live_keys_ = 0;
   std::size_t tombstones_ = 0;
   std::size_t payload_bytes_ = 0;

@@ -1,0 +1,100 @@
+#include "dkv/store/entry_table.hpp"
+
+#include <new>
+#include <utility>
+
+namespace dkv::store {
+namespace {
+
+constexpr std::align_val_t slot_alignment{64};  // a slot never straddles two cache lines
+
+entry* allocate_slots(std::size_t n) {
+  auto* slots = static_cast<entry*>(::operator new(n * sizeof(entry), slot_alignment));
+  for (std::size_t i = 0; i < n; ++i) new (slots + i) entry();
+  return slots;
+}
+
+void free_slots(entry* slots, std::size_t n) noexcept {
+  if (!slots) return;
+  for (std::size_t i = 0; i < n; ++i) slots[i].~entry();
+  ::operator delete(slots, slot_alignment);
+}
+
+}  // namespace
+
+entry_table::entry_table(entry_table&& o) noexcept
+    : slots_(std::exchange(o.slots_, nullptr)),
+      capacity_(std::exchange(o.capacity_, 0)),
+      size_(std::exchange(o.size_, 0)) {}
+
+entry_table& entry_table::operator=(entry_table&& o) noexcept {
+  if (this != &o) {
+    free_slots(slots_, capacity_);
+    slots_ = std::exchange(o.slots_, nullptr);
+    capacity_ = std::exchange(o.capacity_, 0);
+    size_ = std::exchange(o.size_, 0);
+  }
+  return *this;
+}
+
+entry_table::~entry_table() { free_slots(slots_, capacity_); }
+
+const entry* entry_table::find(const hashed_key& k) const noexcept {
+  if (!capacity_) return nullptr;
+  const std::uint16_t tag = tag_of(k.hash);
+  // Never full, so a vacant slot ends every probe.
+  for (std::size_t i = home(k.hash);; i = (i + 1) & (capacity_ - 1)) {
+    const entry& e = slots_[i];
+    if (!e.occupied()) return nullptr;
+    if (e.tag() == tag && e.key() == k.key) return &e;
+  }
+}
+
+void entry_table::prefetch_block(const hashed_key& k) const noexcept {
+  if (!capacity_) return;
+  const std::uint16_t tag = tag_of(k.hash);
+  for (std::size_t i = home(k.hash);; i = (i + 1) & (capacity_ - 1)) {
+    const entry& e = slots_[i];
+    if (!e.occupied()) return;
+    if (e.tag() == tag) return e.prefetch();
+  }
+}
+
+entry& entry_table::insert(const hashed_key& k, entry&& e) {
+  if (capacity_for(size_ + 1) > capacity_) rehash(capacity_for(size_ + 1));
+  entry& placed = place(k.hash, std::move(e));
+  ++size_;
+  return placed;
+}
+
+void entry_table::clear() noexcept {
+  free_slots(slots_, capacity_);
+  slots_ = nullptr;
+  capacity_ = size_ = 0;
+}
+
+std::size_t entry_table::capacity_for(std::size_t n) noexcept {
+  if (n == 0) return 0;
+  std::size_t c = 8;
+  while (n * 4 > c * 3) c *= 2;
+  return c;
+}
+
+void entry_table::rehash(std::size_t capacity) {
+  entry* old = std::exchange(slots_, capacity ? allocate_slots(capacity) : nullptr);
+  const std::size_t old_capacity = std::exchange(capacity_, capacity);
+  for (std::size_t i = 0; i < old_capacity; ++i) {
+    if (old[i].occupied()) place(common::key_hash(old[i].key()), std::move(old[i]));
+  }
+  free_slots(old, old_capacity);
+}
+
+entry& entry_table::place(std::uint64_t hash, entry&& e) noexcept {
+  std::size_t i = home(hash);
+  while (slots_[i].occupied()) i = (i + 1) & (capacity_ - 1);
+  slots_[i] = std::move(e);
+  slots_[i].set_tag(tag_of(hash));
+  return slots_[i];
+}
+
+}  // namespace dkv::store
