@@ -6,8 +6,13 @@
 namespace dkv::node {
 
 net::consume_result session_handler::on_bytes(std::string_view in, std::string& out) {
-  prefetch_batch(in);
+  // Only a connection that pipelines (its last batch held several requests)
+  // gains from the prefetch: one that sends a request at a time would pay
+  // for parsing it twice.
+  if (pipelining_) prefetch_batch(in);
+  const std::uint64_t served_before = ctx_.net.commands;
   net::consume_result r = handle(in, out);
+  pipelining_ = ctx_.net.commands - served_before > 1;
   r.settle = pending_lsn_ != 0 || deferred_;
   r.more = r.more || deferred_;  // requests after the deferred one are still buffered
   return r;
@@ -18,7 +23,6 @@ void session_handler::prefetch_batch(std::string_view in) {
   if (!authenticated_ || deferred_) return;
   batch_keys_.clear();
   collect_keys(in, batch_keys_, max_keys);
-  // One request alone (-P 1) gains nothing from being looked up early.
   if (batch_keys_.size() > 1) ctx_.eng.data().prefetch(batch_keys_);
 }
 

@@ -13,8 +13,9 @@
 // - client authentication: with --requirepass a connection starts
 //   unauthenticated; the front end admits only its pre-auth commands until
 //   authenticate() (AUTH) or a peer handshake succeeds;
-// - a pipelined batch's keys are prefetched (store::prefetch) before its
-//   requests are served, so that their lookups' cache misses overlap.
+// - on a connection that pipelines, a batch's keys are prefetched
+//   (store::prefetch) before its requests are served, so that their
+//   lookups' cache misses overlap.
 
 #include <algorithm>
 #include <cstdint>
@@ -84,6 +85,7 @@ class session_handler : public net::stream_handler {
   void prefetch_batch(std::string_view in);
 
   std::vector<std::string_view> batch_keys_;
+  bool pipelining_ = false;  // the last batch held more than one request
   std::uint64_t pending_lsn_ = 0;
   std::uint64_t synced_lsn_ = 0;
   bool deferred_ = false;
