@@ -17,6 +17,7 @@ namespace {
 constexpr std::string_view segment_prefix = "wal-", segment_suffix = ".log";
 constexpr std::string_view snapshot_prefix = "snapshot-", snapshot_suffix = ".dat";
 constexpr std::string_view node_state_name = "node.json";
+constexpr std::string_view snapshot_spare_name = "snapshot.spare";
 
 bool parse_seq(std::string_view name, std::string_view prefix, std::string_view suffix,
                std::uint64_t& seq) {
@@ -64,6 +65,10 @@ std::string snapshot_path(const std::string& dir, std::uint64_t seq) {
 
 std::string node_state_path(const std::string& dir) {
   return dir + "/" + std::string(node_state_name);
+}
+
+std::string snapshot_spare_path(const std::string& dir) {
+  return dir + "/" + std::string(snapshot_spare_name);
 }
 
 std::error_code lock_data_dir(const std::string& dir, int& lock_fd) {

@@ -33,6 +33,10 @@ std::error_code file::open_append(const std::string& path, file& out) {
   return open_with(path, O_WRONLY | O_CREAT | O_APPEND, out);
 }
 
+std::error_code file::open_overwrite(const std::string& path, file& out) {
+  return open_with(path, O_WRONLY | O_CREAT, out);
+}
+
 std::error_code file::open_read(const std::string& path, file& out) {
   return open_with(path, O_RDONLY, out);
 }

@@ -51,11 +51,14 @@ std::optional<std::uint64_t> decode_snapshot_trailer(std::string_view p) {
   return common::load_u64_be(count->data());
 }
 
-std::error_code snapshot_writer::begin(const std::string& final_path, const snapshot_header& h) {
+std::error_code snapshot_writer::begin(const std::string& final_path, const snapshot_header& h,
+                                       const std::string& spare_path) {
   final_path_ = final_path;
   tmp_path_ = final_path + ".tmp";
-  std::filesystem::remove(tmp_path_);
-  if (auto ec = file::open_append(tmp_path_, file_)) return ec;
+  std::error_code ignored;
+  std::filesystem::remove(tmp_path_, ignored);
+  std::filesystem::rename(spare_path, tmp_path_, ignored);  // no spare: a new file
+  if (auto ec = file::open_overwrite(tmp_path_, file_)) return ec;
   writer_ = wal::log_writer(0);
   buffer_.clear();
   entries_ = 0;
@@ -78,8 +81,9 @@ std::error_code snapshot_writer::write_buffered() {
   return ec;
 }
 
-std::error_code snapshot_writer::publish(int fd, const std::string& tmp_path,
+std::error_code snapshot_writer::publish(int fd, std::uint64_t size, const std::string& tmp_path,
                                          const std::string& final_path) {
+  if (::ftruncate(fd, static_cast<off_t>(size)) != 0) return {errno, std::generic_category()};
   if (::fdatasync(fd) != 0) return {errno, std::generic_category()};
   if (std::rename(tmp_path.c_str(), final_path.c_str()) != 0)
     return {errno, std::generic_category()};

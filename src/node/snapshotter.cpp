@@ -26,14 +26,29 @@ constexpr std::uint64_t bytes_per_turn = 256u << 10;
 // Restarts each open a segment: bound their number too.
 constexpr std::uint64_t max_segments = 16;
 
-void remove_older(const std::string& dir, std::uint64_t keep_from) {
+// Deletes the segments and snapshots below `keep_from`, but for the newest
+// such snapshot: that file becomes the spare the next snapshot overwrites
+// (snapshot_writer), if the file system keeps at least as much room free
+// again (a spare never takes the space that writes need).
+void retire_older(const std::string& dir, std::uint64_t keep_from) {
   disk::dir_listing listing;
   if (disk::list_data_dir(dir, listing)) return;
   std::error_code ignored;
   for (const auto seq : listing.segments)
     if (seq < keep_from) std::filesystem::remove(disk::segment_path(dir, seq), ignored);
+  std::uint64_t spare = 0;
   for (const auto seq : listing.snapshots)
-    if (seq < keep_from) std::filesystem::remove(disk::snapshot_path(dir, seq), ignored);
+    if (seq < keep_from) spare = seq;
+  for (const auto seq : listing.snapshots) {
+    if (seq >= keep_from) continue;
+    const std::string path = disk::snapshot_path(dir, seq);
+    std::error_code size_ec, room_ec;
+    const auto size = std::filesystem::file_size(path, size_ec);
+    const auto room = std::filesystem::space(dir, room_ec);
+    if (seq == spare && !size_ec && !room_ec && room.available >= size)
+      std::filesystem::rename(path, disk::snapshot_spare_path(dir), ignored);
+    else std::filesystem::remove(path, ignored);
+  }
 }
 
 }  // namespace
@@ -83,7 +98,8 @@ asio::awaitable<void> snapshotter::take() {
     log::error() << "snapshot " << seq << " failed: " << ctx_.snapshots.last_error;
     w.abort();
   };
-  if (auto ec = w.begin(disk::snapshot_path(dir, seq), {seq, ctx_.me.id}))
+  if (auto ec = w.begin(disk::snapshot_path(dir, seq), {seq, ctx_.me.id},
+                        disk::snapshot_spare_path(dir)))
     co_return fail("cannot create snapshot file", ec);
 
   // The loop encodes; the helper writes each chunk into the file while the
@@ -112,10 +128,11 @@ asio::awaitable<void> snapshotter::take() {
   // fdatasync + rename on the helper thread: it touches only the file.
   disk::file f = w.release_file();
   const std::string tmp = w.tmp_path(), final_path = w.final_path();
+  const std::uint64_t size = w.bytes();
   const std::error_code ec = co_await asio::co_spawn(
       helper_,
-      [&f, &tmp, &final_path]() -> asio::awaitable<std::error_code> {
-        co_return disk::snapshot_writer::publish(f.fd(), tmp, final_path);
+      [&f, size, &tmp, &final_path]() -> asio::awaitable<std::error_code> {
+        co_return disk::snapshot_writer::publish(f.fd(), size, tmp, final_path);
       },
       asio::use_awaitable);
   f.close();
@@ -123,7 +140,7 @@ asio::awaitable<void> snapshotter::take() {
 
   // Unlinking a 64 MiB segment takes the file system tens of milliseconds:
   // the helper does it, off the loop.
-  asio::post(helper_, [dir, seq] { remove_older(dir, seq); });
+  asio::post(helper_, [dir, seq] { retire_older(dir, seq); });
   ctx_.snapshots.taken++;
   ctx_.snapshots.last_seq = seq;
   ctx_.snapshots.last_entries = w.entries();

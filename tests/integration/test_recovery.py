@@ -304,5 +304,49 @@ class SnapshotTest(RecoveryTestCase):
         self.assertTrue(node.wait_log("ignored 1 incomplete snapshots"))
         self.assertFalse(os.path.exists(leftover))
 
+    def test_the_previous_snapshot_file_is_overwritten_by_the_next(self):
+        """An older snapshot's file is kept as snapshot.spare and the next
+        snapshot is written into it (same inode) and cut to its own size:
+        a smaller snapshot in a larger spare still recovers."""
+        node = self.start(snapshot_min_bytes=4096)
+        spare = os.path.join(self.data, "snapshot.spare")
+        expected = {}
+
+        def snapshot_after(round_values, taken):
+            """Writes the values, then waits for one more snapshot than
+            `taken` and for its older files to be retired."""
+            self.fill(node, round_values)
+            expected.update(round_values)
+
+            def settled():
+                info = self.info(node)
+                snapshots = numbered(self.data, "snapshot-*.dat")
+                done = (int(info["snapshots_taken"]) > taken and
+                        info["snapshot_in_progress"] == "0" and len(snapshots) == 1)
+                return done and (int(info["snapshots_taken"]), snapshots)
+
+            state = poll(settled, timeout=15, interval=0.1)
+            self.assertTrue(state, "no snapshot: %r" % self.info(node))
+            count, snapshots = state
+            return count, os.stat(snapshots[max(snapshots)])
+
+        big = {b"p%04d" % i: b"%04d" % i * 250 for i in range(3000)}  # 1000-byte values
+        taken, first = snapshot_after(big, 0)
+        self.assertFalse(os.path.exists(spare), "no older snapshot yet")
+        taken, second = snapshot_after({k: v.replace(b"0", b"x") for k, v in big.items()}, taken)
+        self.assertEqual(os.stat(spare).st_ino, first.st_ino, "the first snapshot is the spare")
+        # Small values now: the next snapshot is far smaller than the spare.
+        small = {b"p%04d" % i: b"small" for i in range(3000)}
+        taken, third = snapshot_after(small, taken)
+        self.assertEqual(third.st_ino, first.st_ino, "written into the spare")
+        self.assertLess(third.st_size, first.st_size // 10, "cut to its own size")
+        self.assertEqual(os.stat(spare).st_ino, second.st_ino)
+
+        node.kill()
+        node = self.start(snapshot_min_bytes=4096)
+        self.assert_values(node, expected)
+        self.assertTrue(node.wait_log("(snapshot "))
+        self.assertEqual(self.info(node)["keys"], "3000")
+
 if __name__ == "__main__":
     unittest.main()

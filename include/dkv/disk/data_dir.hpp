@@ -2,6 +2,7 @@
 // Names and listing of the files in a node's data dir (protocol/WAL.md):
 //   wal-<20 digits>.log        WAL segments, by sequence
 //   snapshot-<20 digits>.dat   snapshots, by sequence
+//   snapshot.spare             an older snapshot's file, for the next one to overwrite
 //   node.json                  node state
 //   *.json (other)             seed files, imported once
 //   LOCK                       held (flock) by the node using the dir
@@ -24,6 +25,7 @@ std::error_code list_data_dir(const std::string& dir, dir_listing& out);
 std::string segment_path(const std::string& dir, std::uint64_t seq);
 std::string snapshot_path(const std::string& dir, std::uint64_t seq);
 std::string node_state_path(const std::string& dir);
+std::string snapshot_spare_path(const std::string& dir);
 
 // Takes an exclusive flock on <dir>/LOCK, kept until the process exits.
 // Fails with a clear message when another process holds it.

@@ -21,6 +21,9 @@ class file {
 
   // Opens for appending, creating it if missing.
   static std::error_code open_append(const std::string& path, file& out);
+  // Opens for writing from offset 0 over what the file holds, creating it
+  // if missing (no truncation: its blocks and cached pages are reused).
+  static std::error_code open_overwrite(const std::string& path, file& out);
   static std::error_code open_read(const std::string& path, file& out);
 
   bool is_open() const noexcept { return fd_ >= 0; }

@@ -8,7 +8,9 @@
 // them over the snapshot is correct because entries merge
 // last-writer-wins), the file is synced and renamed on the
 // helper thread, and then segments and snapshots older than S are deleted
-// (also on the helper: unlinking a large file is slow).
+// (also on the helper: unlinking a large file is slow), but for the newest
+// such snapshot, kept as the spare file the next snapshot overwrites
+// (disk/snapshot.hpp) while the file system has room for it.
 
 #include <cstdint>
 
