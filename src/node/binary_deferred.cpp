@@ -28,7 +28,7 @@ void reply_outcome(std::string& out, std::uint8_t op, std::uint32_t rid, const k
 }  // namespace
 
 void binary_handler::defer_request(deferred_request d) {
-  group_bytes_ = group_cost(d);
+  open_group(group_cost(d));
   deferred_.push_back(std::move(d));
   defer();
 }
@@ -36,7 +36,7 @@ void binary_handler::defer_request(deferred_request d) {
 bool binary_handler::join_group(std::uint8_t op, std::uint8_t flags, std::uint32_t rid,
                                 std::string_view body, std::size_t out_size) {
   // Peers' requests carry routing flags and are never forwarded again.
-  if (!peer_.empty() || !authenticated() || deferred_.size() >= max_group ||
+  if (!peer_.empty() || !authenticated() ||
       deferred_.front().op == static_cast<std::uint8_t>(proto::opcode::mget))
     return false;
   deferred_request d{op, flags, rid, {}, {}, {}};
@@ -58,11 +58,9 @@ bool binary_handler::join_group(std::uint8_t op, std::uint8_t flags, std::uint32
     default:
       return false;
   }
-  for (const auto& g : deferred_)
-    if (g.key == d.key) return false;
-  const std::uint64_t cost = group_cost(d);
-  if (out_size + group_bytes_ + cost > ctx_.lim.max_output) return false;
-  group_bytes_ += cost;
+  const bool key_in_group =
+      std::any_of(deferred_.begin(), deferred_.end(), [&](const auto& g) { return g.key == d.key; });
+  if (!admit_to_group(deferred_.size(), key_in_group, group_cost(d), out_size)) return false;
   deferred_.push_back(std::move(d));
   return true;
 }
@@ -88,7 +86,6 @@ asio::awaitable<void> binary_handler::run_deferred(std::string& out) {
     co_await run_group(group, out);
   }
   group.clear();
-  group_bytes_ = 0;
 }
 
 router::op binary_handler::key_op(std::uint8_t op) noexcept {

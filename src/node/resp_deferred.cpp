@@ -2,6 +2,8 @@
 // other nodes, run through the router, a group of them at once (see
 // resp_handler.hpp). Arguments were validated before a command was deferred.
 
+#include <algorithm>
+
 #include "dkv/net/run_all.hpp"
 #include "dkv/node/resp_handler.hpp"
 #include "dkv/protocol/resp_writer.hpp"
@@ -34,15 +36,12 @@ bool plain_get_or_set(const std::vector<S>& a) {
 }  // namespace
 
 bool resp_handler::join_group(std::size_t out_size) {
-  if (!authenticated() || deferred_.size() >= max_group ||
-      !plain_get_or_set(deferred_.front()) || !plain_get_or_set(args_) ||
+  if (!authenticated() || !plain_get_or_set(deferred_.front()) || !plain_get_or_set(args_) ||
       args_[1].size() > ctx_.lim.max_key)
     return false;
-  for (const auto& c : deferred_)
-    if (c[1] == args_[1]) return false;
-  const std::uint64_t cost = group_cost();
-  if (out_size + group_bytes_ + cost > ctx_.lim.max_output) return false;
-  group_bytes_ += cost;
+  const bool key_in_group = std::any_of(deferred_.begin(), deferred_.end(),
+                                        [&](const auto& c) { return c[1] == args_[1]; });
+  if (!admit_to_group(deferred_.size(), key_in_group, group_cost(), out_size)) return false;
   deferred_.emplace_back(args_.begin(), args_.end());
   return true;
 }
@@ -71,7 +70,6 @@ boost::asio::awaitable<void> resp_handler::run_deferred(std::string& out) {
     }
   }
   group.clear();
-  group_bytes_ = 0;
 }
 
 boost::asio::awaitable<void> resp_handler::run_command(std::vector<std::string> a,

@@ -26,6 +26,14 @@ void session_handler::prefetch_batch(std::string_view in) {
   if (batch_keys_.size() > 1) ctx_.eng.data().prefetch(batch_keys_);
 }
 
+bool session_handler::admit_to_group(std::size_t size, bool key_in_group, std::uint64_t cost,
+                                     std::size_t out_size) noexcept {
+  if (size >= max_group || key_in_group || out_size + group_bytes_ + cost > ctx_.lim.max_output)
+    return false;
+  group_bytes_ += cost;
+  return true;
+}
+
 bool session_handler::try_settle() {
   const auto& log = ctx_.eng.log();
   if (deferred_ || !log.acked(pending_lsn_) || !log.synced(synced_lsn_)) return false;

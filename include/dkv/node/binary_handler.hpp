@@ -77,7 +77,6 @@ class binary_handler final : public session_handler {
     std::string value;
     std::vector<std::string> keys;  // MGET
   };
-  static constexpr std::size_t max_group = 64;
   // Opens the group with a request handle() could not serve here.
   void defer_request(deferred_request d);
   // Adds a later request to the open group; false when it must wait for
@@ -94,7 +93,6 @@ class binary_handler final : public session_handler {
   boost::asio::awaitable<void> run_mget(deferred_request& d, std::string& out);
 
   std::vector<deferred_request> deferred_;
-  std::uint64_t group_bytes_ = 0;  // sum of group_cost over deferred_
 };
 
 }  // namespace dkv::node

@@ -44,7 +44,6 @@ class resp_handler final : public session_handler {
   // value` commands on keys not yet in it join it, and the group runs at
   // once, its forwards pipelined on the peer links. A command on several
   // keys runs alone. Replies stay in order and under --max-output-bytes.
-  static constexpr std::size_t max_group = 64;
   // Adds args_ to the open group; false when it must wait for the next one.
   bool join_group(std::size_t out_size);
   // The most reply (and copied value) bytes args_ can add to a group.
@@ -58,7 +57,6 @@ class resp_handler final : public session_handler {
   std::vector<std::string_view> ahead_args_;  // collect_keys' parses
   std::string ahead_scratch_;
   std::vector<std::vector<std::string>> deferred_;
-  std::uint64_t group_bytes_ = 0;  // sum of group_cost over deferred_
 };
 
 }  // namespace dkv::node

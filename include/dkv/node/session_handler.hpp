@@ -78,6 +78,17 @@ class session_handler : public net::stream_handler {
   void defer() noexcept { deferred_ = true; }
   bool deferred() const noexcept { return deferred_; }
 
+  // The open group of deferred requests (each front end keeps its own list)
+  // takes at most max_group, never the same key twice, and only as long as
+  // its replies, at `cost` bytes each at most, fit under --max-output-bytes
+  // with the replies already in `out`.
+  static constexpr std::size_t max_group = 64;
+  // Starts the group's reply bytes with its first request's cost.
+  void open_group(std::uint64_t cost) noexcept { group_bytes_ = cost; }
+  // Whether a request joins a group of `size` (and counts its cost if so).
+  bool admit_to_group(std::size_t size, bool key_in_group, std::uint64_t cost,
+                      std::size_t out_size) noexcept;
+
   context& ctx_;
   router& router_;
 
@@ -88,6 +99,7 @@ class session_handler : public net::stream_handler {
   bool pipelining_ = false;  // the last batch held more than one request
   std::uint64_t pending_lsn_ = 0;
   std::uint64_t synced_lsn_ = 0;
+  std::uint64_t group_bytes_ = 0;  // the open group's replies at most
   bool deferred_ = false;
   bool authenticated_;
   bool auth_logged_ = false;  // a failed AUTH or pre-auth refusal was logged
