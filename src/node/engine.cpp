@@ -1,8 +1,10 @@
 #include "dkv/node/engine.hpp"
 
+#include <array>
 #include <chrono>
 
 #include "dkv/common/bytes.hpp"
+#include "dkv/net/random.hpp"
 
 namespace dkv::node {
 namespace {
@@ -13,10 +15,19 @@ std::uint64_t wall_ms() {
       duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count());
 }
 
+// The store's table seed: unknown to clients (see store::entry_table).
+std::uint64_t random_seed() {
+  std::array<std::uint8_t, 8> bytes;
+  net::fill_random(bytes);
+  std::uint64_t seed = 0;
+  for (const std::uint8_t b : bytes) seed = seed << 8 | b;
+  return seed;
+}
+
 }  // namespace
 
 engine::engine(std::string_view node_id, durable_log& log)
-    : clock_(store::node_tiebreak(node_id)), log_(log) {}
+    : store_(random_seed()), clock_(store::node_tiebreak(node_id)), log_(log) {}
 
 std::optional<std::string_view> engine::get(std::string_view key) {
   ++counters_.gets;

@@ -23,13 +23,15 @@ void free_slots(entry* slots, std::size_t n) noexcept {
 }  // namespace
 
 entry_table::entry_table(entry_table&& o) noexcept
-    : slots_(std::exchange(o.slots_, nullptr)),
+    : seed_(o.seed_),
+      slots_(std::exchange(o.slots_, nullptr)),
       capacity_(std::exchange(o.capacity_, 0)),
       size_(std::exchange(o.size_, 0)) {}
 
 entry_table& entry_table::operator=(entry_table&& o) noexcept {
   if (this != &o) {
     free_slots(slots_, capacity_);
+    seed_ = o.seed_;
     slots_ = std::exchange(o.slots_, nullptr);
     capacity_ = std::exchange(o.capacity_, 0);
     size_ = std::exchange(o.size_, 0);
@@ -41,9 +43,10 @@ entry_table::~entry_table() { free_slots(slots_, capacity_); }
 
 const entry* entry_table::find(const hashed_key& k) const noexcept {
   if (!capacity_) return nullptr;
-  const std::uint16_t tag = tag_of(k.hash);
+  const std::uint64_t h = slot_hash(k.hash, seed_);
+  const std::uint16_t tag = tag_of(h);
   // Never full, so a vacant slot ends every probe.
-  for (std::size_t i = home(k.hash);; i = (i + 1) & (capacity_ - 1)) {
+  for (std::size_t i = home(h);; i = (i + 1) & (capacity_ - 1)) {
     const entry& e = slots_[i];
     if (!e.occupied()) return nullptr;
     if (e.tag() == tag && e.key() == k.key) return &e;
@@ -52,8 +55,9 @@ const entry* entry_table::find(const hashed_key& k) const noexcept {
 
 void entry_table::prefetch_block(const hashed_key& k) const noexcept {
   if (!capacity_) return;
-  const std::uint16_t tag = tag_of(k.hash);
-  for (std::size_t i = home(k.hash);; i = (i + 1) & (capacity_ - 1)) {
+  const std::uint64_t h = slot_hash(k.hash, seed_);
+  const std::uint16_t tag = tag_of(h);
+  for (std::size_t i = home(h);; i = (i + 1) & (capacity_ - 1)) {
     const entry& e = slots_[i];
     if (!e.occupied()) return;
     if (e.tag() == tag) return e.prefetch();
@@ -62,7 +66,7 @@ void entry_table::prefetch_block(const hashed_key& k) const noexcept {
 
 entry& entry_table::insert(const hashed_key& k, entry&& e) {
   if (capacity_for(size_ + 1) > capacity_) rehash(capacity_for(size_ + 1));
-  entry& placed = place(k.hash, std::move(e));
+  entry& placed = place(slot_hash(k.hash, seed_), std::move(e));
   ++size_;
   return placed;
 }
@@ -84,7 +88,8 @@ void entry_table::rehash(std::size_t capacity) {
   entry* old = std::exchange(slots_, capacity ? allocate_slots(capacity) : nullptr);
   const std::size_t old_capacity = std::exchange(capacity_, capacity);
   for (std::size_t i = 0; i < old_capacity; ++i) {
-    if (old[i].occupied()) place(common::key_hash(old[i].key()), std::move(old[i]));
+    if (old[i].occupied())
+      place(slot_hash(common::key_hash(old[i].key()), seed_), std::move(old[i]));
   }
   free_slots(old, old_capacity);
 }

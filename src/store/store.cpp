@@ -7,7 +7,10 @@ namespace dkv::store {
 // Counters always describe the stored entries: each entry is counted once,
 // as live or as a tombstone, and payload_bytes_ sums key + live value sizes.
 
-store::store() : partitions_(common::partition_count) {}
+store::store(std::uint64_t table_seed) {
+  partitions_.reserve(common::partition_count);
+  for (std::uint32_t p = 0; p < common::partition_count; ++p) partitions_.emplace_back(table_seed);
+}
 
 std::optional<std::string_view> store::get(std::string_view key) const {
   const entry* e = find(key);

@@ -70,10 +70,10 @@ BOOST_AUTO_TEST_CASE(an_empty_key_is_a_key) {
 }
 
 BOOST_AUTO_TEST_CASE(keys_sharing_a_slot_and_a_tag_are_told_apart) {
-  // Two keys with the same home slot in a small table (low bits) and the
-  // same 16-bit tag (bits 32-47): only their bytes differ.
+  // Two keys with the same home slot in a small table (low bits of the slot
+  // hash) and the same 16-bit tag (its bits 32-47): only their bytes differ.
   const auto slot_and_tag = [](const std::string& k) {
-    const std::uint64_t h = dkv::common::key_hash(k);
+    const std::uint64_t h = entry_table::slot_hash(dkv::common::key_hash(k), 0);
     return (h & 7) | (((h >> 32) & 0xffff) << 3);
   };
   const std::string first = key_of(0);
@@ -87,6 +87,30 @@ BOOST_AUTO_TEST_CASE(keys_sharing_a_slot_and_a_tag_are_told_apart) {
   BOOST_TEST(t.find(hashed_key(first))->value() == "first");
   BOOST_TEST(t.find(hashed_key(twin))->value() == "twin");
   t.prefetch_block(hashed_key(twin));
+}
+
+BOOST_AUTO_TEST_CASE(the_seed_decides_where_keys_sit) {
+  // The same keys, in the same order, in tables with other seeds: each
+  // finds them all, and the slot order (iteration) differs.
+  std::vector<std::vector<std::string>> orders;
+  for (const std::uint64_t seed : {0ULL, 1ULL, 0x9e3779b97f4a7c15ULL}) {
+    entry_table t(seed);
+    for (int i = 0; i < 200; ++i) add(t, key_of(i));
+    for (int i = 0; i < 200; ++i) BOOST_TEST_REQUIRE(t.find(hashed_key(key_of(i))) != nullptr);
+    orders.emplace_back();
+    for (const entry& e : t) orders.back().emplace_back(e.key());
+  }
+  BOOST_TEST((orders[0] != orders[1]));
+  BOOST_TEST((orders[1] != orders[2]));
+  // Keys with equal low key_hash bits do not share home slots.
+  const auto low = [](int i) { return dkv::common::key_hash(key_of(i)) & 1023; };
+  std::vector<int> same_low;
+  for (int i = 1; same_low.size() < 8; ++i)
+    if (low(i) == low(0)) same_low.push_back(i);
+  std::set<std::uint64_t> homes;
+  for (const int i : same_low)
+    homes.insert(entry_table::slot_hash(dkv::common::key_hash(key_of(i)), 12345) & 1023);
+  BOOST_TEST(homes.size() > 4u);
 }
 
 BOOST_AUTO_TEST_CASE(found_entries_are_updated_in_place) {

@@ -7,9 +7,12 @@
 // that a pipelined batch of lookups waits for its cache misses together
 // instead of one after another (store::prefetch).
 //
-// Each slot keeps 16 bits of its key's hash (entry::tag): a probe passes
-// other keys without reading their blocks. The table is kept at most 3/4
-// full and doubles beyond that. Entries leave only in bulk (a handed-off
+// Slots are chosen by the key's hash mixed with a seed (slot_hash): a node
+// uses a random one, so that clients, who can compute key_hash, cannot pick
+// keys that pile up in one probe run (hash flooding; they would need keys
+// whose whole 64-bit key_hash is equal). Each slot keeps 16 bits of that
+// slot hash (entry::tag): a probe passes other keys without reading their
+// blocks. The table is kept at most 3/4 full and doubles beyond that. Entries leave only in bulk (a handed-off
 // partition, purged tombstones), by clear() and erase_if(), which rebuilds
 // the table from the entries that stay. Pure: no I/O.
 
@@ -34,7 +37,7 @@ struct hashed_key {
 
 class entry_table {
  public:
-  entry_table() noexcept = default;
+  explicit entry_table(std::uint64_t seed = 0) noexcept : seed_(seed) {}
   entry_table(entry_table&& o) noexcept;
   entry_table& operator=(entry_table&& o) noexcept;
   entry_table(const entry_table&) = delete;
@@ -106,11 +109,20 @@ class entry_table {
 
   // Starts loading the slot where a lookup of k begins.
   void prefetch_slot(const hashed_key& k) const noexcept {
-    if (capacity_) __builtin_prefetch(slots_ + home(k.hash));
+    if (capacity_) __builtin_prefetch(slots_ + home(slot_hash(k.hash, seed_)));
   }
   // Starts loading the block of the entry whose tag matches k's (the
   // slots, if not loaded yet, are waited for).
   void prefetch_block(const hashed_key& k) const noexcept;
+
+  // What picks a key's slot and tag: its key_hash mixed with the seed
+  // (MurmurHash3's 64-bit finalizer, every input bit reaching every output bit).
+  static std::uint64_t slot_hash(std::uint64_t key_hash, std::uint64_t seed) noexcept {
+    std::uint64_t h = key_hash ^ seed;
+    h = (h ^ (h >> 33)) * 0xff51afd7ed558ccdULL;
+    h = (h ^ (h >> 33)) * 0xc4ceb9fe1a85ec53ULL;
+    return h ^ (h >> 33);
+  }
 
  private:
   static std::uint16_t tag_of(std::uint64_t hash) noexcept {
@@ -121,9 +133,10 @@ class entry_table {
   std::size_t home(std::uint64_t hash) const noexcept { return hash & (capacity_ - 1); }
   // Moves every entry into a new array of `capacity` slots.
   void rehash(std::size_t capacity);
-  // Puts e in the first vacant slot of its probe sequence.
+  // Puts e in the first vacant slot of the probe sequence of `hash` (a slot_hash).
   entry& place(std::uint64_t hash, entry&& e) noexcept;
 
+  std::uint64_t seed_;
   entry* slots_ = nullptr;
   std::size_t capacity_ = 0;  // 0 or a power of two
   std::size_t size_ = 0;

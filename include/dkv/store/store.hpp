@@ -29,7 +29,9 @@ enum class apply_result {
 
 class store {
  public:
-  store();
+  // `table_seed` picks where keys sit in the partitions' tables (see
+  // entry_table): a node passes a random one.
+  explicit store(std::uint64_t table_seed = 0);
 
   // The live value of `key`, or nullopt when absent or deleted. The view is
   // valid until the next write to the store.
