@@ -52,20 +52,32 @@ void link::set_address(config::host_port addr) {
 
 asio::awaitable<boost::system::result<reply>> link::call(std::uint32_t rid, std::string frame,
                                                         std::chrono::milliseconds timeout) {
+  std::vector<std::uint32_t> rids(1, rid);
+  auto replies = co_await call_many(std::move(rids), std::move(frame), timeout);
+  co_return std::move(replies.front());
+}
+
+asio::awaitable<std::vector<boost::system::result<reply>>> link::call_many(
+    std::vector<std::uint32_t> rids, std::string frames, std::chrono::milliseconds timeout) {
+  if (rids.empty()) co_return std::vector<boost::system::result<reply>>();
   if (state_ == state::idle) {
-    if (clock::now() < retry_at_) co_return error_code(asio::error::connection_refused);
+    if (clock::now() < retry_at_)
+      co_return std::vector<boost::system::result<reply>>(
+          rids.size(), error_code(asio::error::connection_refused));
     state_ = state::connecting;
     asio::co_spawn(ex_, [self = shared_from_this()] { return self->run(); },
                    net::log_exception{"peer link"});
   }
   asio::steady_timer timer(ex_, timeout);
-  boost::system::result<reply> slot = error_code(asio::error::timed_out);
-  pending_[rid] = waiter{&timer, &slot};
-  out_ += frame;
+  std::vector<boost::system::result<reply>> slots(rids.size(),
+                                                  error_code(asio::error::timed_out));
+  std::size_t left = rids.size();
+  for (std::size_t i = 0; i < rids.size(); ++i) pending_[rids[i]] = waiter{&timer, &slots[i], &left};
+  out_ += frames;
   write_signal_.cancel();
   co_await timer.async_wait(token);
-  pending_.erase(rid);  // still there on timeout
-  co_return slot;
+  for (const std::uint32_t rid : rids) pending_.erase(rid);  // still there on timeout
+  co_return slots;
 }
 
 void link::close() {
@@ -202,7 +214,7 @@ asio::awaitable<void> link::run_reader(net::read_buffer& buf) {
       }
       if (const auto it = pending_.find(f.header.request_id); it != pending_.end()) {
         *it->second.slot = reply{f.header, std::string(f.body)};
-        it->second.timer->cancel();
+        if (--*it->second.left == 0) it->second.timer->cancel();
         pending_.erase(it);
       }
       buf.consume(f.consumed);

@@ -3,7 +3,6 @@
 
 #include <algorithm>
 
-#include "dkv/net/run_all.hpp"
 #include "dkv/node/binary_handler.hpp"
 #include "dkv/protocol/messages.hpp"
 
@@ -112,9 +111,9 @@ asio::awaitable<void> binary_handler::run_group(std::vector<deferred_request>& g
                                                 std::string& out) {
   // What this node serves by itself is done now; the rest runs at once, its
   // forwards pipelined on the peer links.
-  std::vector<key_outcome> outcomes(group.size(),
-                                    key_outcome{status::internal, {}, "request failed"});
-  std::vector<asio::awaitable<void>> elsewhere;
+  std::vector<key_outcome> outcomes(group.size());
+  std::vector<router::request> elsewhere;
+  std::vector<std::size_t> elsewhere_at;  // their places in the group
   std::uint64_t lsn = 0;
   std::vector<std::size_t> written_here;
   for (std::size_t i = 0; i < group.size(); ++i) {
@@ -127,10 +126,12 @@ asio::awaitable<void> binary_handler::run_group(std::vector<deferred_request>& g
       lsn = std::max(lsn, written);
       continue;
     }
-    elsewhere.push_back(
-        run_key(outcomes[i], d.op, d.flags, std::move(d.key), std::move(d.value)));
+    elsewhere.push_back({key_op(d.op), std::move(d.key), std::move(d.value), condition_of(d.flags)});
+    elsewhere_at.push_back(i);
   }
-  if (!elsewhere.empty()) co_await net::run_all(std::move(elsewhere));
+  if (!elsewhere.empty()) co_await router_.run_many(elsewhere);
+  for (std::size_t j = 0; j < elsewhere.size(); ++j)
+    outcomes[elsewhere_at[j]] = std::move(elsewhere[j].outcome);
   // The writes made here are acknowledged once the log has them, as any
   // routed write is (router::run); if it fails first, they answer IO_ERROR.
   bool durable = true;

@@ -152,15 +152,24 @@ link& cluster_manager::link_to(const member& m) {
 
 asio::awaitable<boost::system::result<client::reply>> cluster_manager::call(
     const std::string& node, const std::function<void(std::string&, std::uint32_t)>& build) {
+  auto replies = co_await call_many(
+      node, 1, [&build](std::string& out, std::size_t, std::uint32_t rid) { build(out, rid); });
+  co_return std::move(replies.front());
+}
+
+asio::awaitable<std::vector<boost::system::result<client::reply>>> cluster_manager::call_many(
+    const std::string& node, std::size_t count,
+    const std::function<void(std::string&, std::size_t, std::uint32_t)>& build) {
   const member* m = members_.find(node);
   if (!m || m->state == member_state::removed || node == ctx_.me.id)
-    co_return boost::system::error_code(asio::error::connection_refused);
+    co_return std::vector<boost::system::result<client::reply>>(
+        count, boost::system::error_code(asio::error::connection_refused));
   // Keep the link alive across the wait even if the member is removed.
   std::shared_ptr<link> l = link_to(*m).shared_from_this();
-  const std::uint32_t rid = l->next_rid();
-  std::string frame;
-  build(frame, rid);
-  co_return co_await l->call(rid, std::move(frame), call_timeout);
+  std::vector<std::uint32_t> rids(count);
+  std::string frames;
+  for (std::size_t i = 0; i < count; ++i) build(frames, i, rids[i] = l->next_rid());
+  co_return co_await l->call_many(std::move(rids), std::move(frames), call_timeout);
 }
 
 // ---- membership -------------------------------------------------------------

@@ -4,7 +4,6 @@
 
 #include <algorithm>
 
-#include "dkv/net/run_all.hpp"
 #include "dkv/node/resp_handler.hpp"
 #include "dkv/protocol/resp_writer.hpp"
 
@@ -58,15 +57,20 @@ boost::asio::awaitable<void> resp_handler::run_deferred(std::string& out) {
   if (group.size() == 1) {
     co_await run_command(std::move(group.front()), out);
   } else {
-    std::vector<std::string> replies(group.size());
-    std::vector<boost::asio::awaitable<void>> tasks;
-    tasks.reserve(group.size());
-    for (std::size_t i = 0; i < group.size(); ++i)
-      tasks.push_back(run_command(std::move(group[i]), replies[i]));
-    co_await net::run_all(std::move(tasks));
-    for (const auto& r : replies) {
-      if (r.empty()) resp::error(out, "ERR request failed");  // its task threw (logged)
-      else out += r;
+    // A group holds plain GETs and SETs only (join_group).
+    std::vector<router::request> requests;
+    requests.reserve(group.size());
+    for (auto& c : group) {
+      const bool get = c.size() == 2;
+      requests.push_back({get ? router::op::get : router::op::put, std::move(c[1]),
+                          get ? std::string() : std::move(c[2])});
+    }
+    co_await router_.run_many(requests);
+    for (const auto& r : requests) {
+      if (failed(out, r.outcome)) continue;
+      if (r.outcome.code != status::ok) resp::null_bulk(out);
+      else if (r.kind == router::op::get) resp::bulk(out, r.outcome.value);
+      else resp::ok(out);
     }
   }
   group.clear();

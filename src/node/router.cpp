@@ -1,11 +1,14 @@
 #include "dkv/node/router.hpp"
 
+#include <algorithm>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include "dkv/common/key_hash.hpp"
+#include "dkv/net/run_all.hpp"
 #include "dkv/protocol/body.hpp"
 #include "dkv/protocol/messages.hpp"
 #include "dkv/protocol/peer_messages.hpp"
@@ -22,6 +25,40 @@ constexpr int max_attempts = 5;
 constexpr auto reroute_pause = std::chrono::milliseconds(50);
 
 key_outcome error(status code, std::string message) { return {code, {}, std::move(message)}; }
+
+// The flags of a request forwarded to the key's owner.
+std::uint8_t forward_flags(put_condition cond) noexcept {
+  std::uint8_t flags = proto::flag::forwarded;
+  if (cond == put_condition::if_absent) flags |= proto::flag::if_absent;
+  if (cond == put_condition::if_present) flags |= proto::flag::if_present;
+  return flags;
+}
+
+void encode_request(std::string& out, std::uint32_t rid, router::op kind, std::string_view key,
+                    std::string_view value, std::uint8_t flags) {
+  switch (kind) {
+    case router::op::get: proto::encode_get(out, rid, key, flags); break;
+    case router::op::put: proto::encode_put(out, rid, key, value, flags); break;
+    case router::op::del: proto::encode_del(out, rid, key, flags); break;
+  }
+}
+
+// What `node`'s reply (or the failure to get one) to a request says.
+key_outcome outcome_of(const std::string& node, router::op kind,
+                       const boost::system::result<client::reply>& r) {
+  if (!r) return error(status::unavailable, "node " + node + " unreachable: " + r.error().message());
+  const auto reply = proto::decode_reply(r->body);
+  if (!reply) return error(status::internal, "malformed reply from node " + node);
+  if (proto::is_error(reply->code)) return error(reply->code, std::string(reply->message));
+  key_outcome o{reply->code, {}, {}};
+  if (kind == router::op::get && reply->code == status::ok) {
+    proto::body_reader fields(reply->rest);
+    const auto v = fields.bytes();
+    if (!v) return error(status::internal, "malformed reply from node " + node);
+    o.value = std::string(*v);
+  }
+  return o;
+}
 
 }  // namespace
 
@@ -94,10 +131,7 @@ asio::awaitable<key_outcome> router::run(op kind, std::string key, std::string v
                                                ? "this node has not joined its cluster yet"
                                                : "owner node " + r.node + " is down");
     if (r.where == route::kind::remote) {
-      std::uint8_t flags = proto::flag::forwarded;
-      if (cond == put_condition::if_absent) flags |= proto::flag::if_absent;
-      if (cond == put_condition::if_present) flags |= proto::flag::if_present;
-      key_outcome o = co_await ask(r.node, kind, key, value, flags);
+      key_outcome o = co_await ask(r.node, kind, key, value, forward_flags(cond));
       if (o.code != status::not_owner) co_return o;
       co_await cluster_.refresh(r.node);
       const auto ex = co_await asio::this_coro::executor;
@@ -131,24 +165,49 @@ asio::awaitable<key_outcome> router::run(op kind, std::string key, std::string v
 asio::awaitable<key_outcome> router::ask(const std::string& node, op kind, const std::string& key,
                                          const std::string& value, std::uint8_t flags) {
   const auto r = co_await cluster_.call(node, [&](std::string& out, std::uint32_t rid) {
-    switch (kind) {
-      case op::get: proto::encode_get(out, rid, key, flags); break;
-      case op::put: proto::encode_put(out, rid, key, value, flags); break;
-      case op::del: proto::encode_del(out, rid, key, flags); break;
-    }
+    encode_request(out, rid, kind, key, value, flags);
   });
-  if (!r) co_return error(status::unavailable, "node " + node + " unreachable: " + r.error().message());
-  const auto reply = proto::decode_reply(r->body);
-  if (!reply) co_return error(status::internal, "malformed reply from node " + node);
-  if (proto::is_error(reply->code)) co_return error(reply->code, std::string(reply->message));
-  key_outcome o{reply->code, {}, {}};
-  if (kind == op::get && reply->code == status::ok) {
-    proto::body_reader fields(reply->rest);
-    const auto v = fields.bytes();
-    if (!v) co_return error(status::internal, "malformed reply from node " + node);
-    o.value = std::string(*v);
+  co_return outcome_of(node, kind, r);
+}
+
+asio::awaitable<void> router::run_many(std::vector<request>& requests) {
+  // First attempt: one batch per owner; the rest (served here, or with no
+  // owner now) the way run() serves them.
+  std::vector<std::pair<std::string, std::vector<request*>>> batches;
+  std::vector<asio::awaitable<void>> tasks;
+  for (request& r : requests) {
+    const route rt = cluster_.route_key(r.key);
+    if (rt.where != route::kind::remote) {
+      tasks.push_back(run_one(r));
+      continue;
+    }
+    auto it = std::find_if(batches.begin(), batches.end(),
+                           [&](const auto& b) { return b.first == rt.node; });
+    if (it == batches.end()) it = batches.insert(batches.end(), {rt.node, {}});
+    it->second.push_back(&r);
   }
-  co_return o;
+  for (auto& [node, batch] : batches) tasks.push_back(ask_many(node, std::move(batch)));
+  co_await net::run_all(std::move(tasks));
+  // An owner that answered NOT_OWNER knew a newer ring: those go through
+  // run(), which learns it and routes again.
+  std::vector<asio::awaitable<void>> again;
+  for (request& r : requests)
+    if (r.outcome.code == status::not_owner) again.push_back(run_one(r));
+  if (!again.empty()) co_await net::run_all(std::move(again));
+}
+
+asio::awaitable<void> router::ask_many(std::string node, std::vector<request*> batch) {
+  const auto replies = co_await cluster_.call_many(
+      node, batch.size(), [&batch](std::string& out, std::size_t i, std::uint32_t rid) {
+        const request& r = *batch[i];
+        encode_request(out, rid, r.kind, r.key, r.value, forward_flags(r.cond));
+      });
+  for (std::size_t i = 0; i < batch.size(); ++i)
+    batch[i]->outcome = outcome_of(node, batch[i]->kind, replies[i]);
+}
+
+asio::awaitable<void> router::run_one(request& r) {
+  r.outcome = co_await run(r.kind, r.key, r.value, r.cond);
 }
 
 }  // namespace dkv::node

@@ -12,6 +12,7 @@
 #include <memory>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
@@ -46,6 +47,11 @@ class link : public std::enable_shared_from_this<link> {
   // Sends `frame` (its request id is `rid`) and waits for the reply.
   boost::asio::awaitable<boost::system::result<reply>> call(std::uint32_t rid, std::string frame,
                                                            std::chrono::milliseconds timeout);
+  // Sends `frames` (one frame per id of `rids`, in one write) and waits,
+  // once, until every reply is in or `timeout` passes; the replies (or
+  // errors) in the order of `rids`.
+  boost::asio::awaitable<std::vector<boost::system::result<reply>>> call_many(
+      std::vector<std::uint32_t> rids, std::string frames, std::chrono::milliseconds timeout);
   // Closes the connection; pending calls fail. The link may be used again.
   void close();
 
@@ -58,9 +64,11 @@ class link : public std::enable_shared_from_this<link> {
 
  private:
   enum class state { idle, connecting, up };
+  // One call_many's wait: its timer is cancelled once `left` replies are in.
   struct waiter {
     boost::asio::steady_timer* timer;
     boost::system::result<reply>* slot;
+    std::size_t* left;
   };
 
   boost::asio::awaitable<void> run();

@@ -76,6 +76,11 @@ class cluster_manager {
   // Fails with connection_refused when the node is not a member.
   boost::asio::awaitable<boost::system::result<client::reply>> call(
       const std::string& node, const std::function<void(std::string&, std::uint32_t)>& build);
+  // Sends `count` requests to a member at once (link::call_many): `build`
+  // appends the i-th frame for the given request id. Replies in order.
+  boost::asio::awaitable<std::vector<boost::system::result<client::reply>>> call_many(
+      const std::string& node, std::size_t count,
+      const std::function<void(std::string&, std::size_t, std::uint32_t)>& build);
 
   // Exchanges membership with `node` now (after it answered NOT_OWNER).
   boost::asio::awaitable<void> refresh(std::string node) { return exchange(std::move(node)); }

@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <boost/asio/awaitable.hpp>
 
@@ -52,6 +53,20 @@ class router {
   std::optional<key_outcome> try_local(op kind, std::string_view key, std::string_view value,
                                        put_condition cond, std::uint64_t& lsn);
 
+  // One request of a group (run_many); `outcome` is set when it has run.
+  struct request {
+    op kind = op::get;
+    std::string key;
+    std::string value;  // put
+    put_condition cond = put_condition::always;
+    key_outcome outcome{protocol::status::internal, {}, "request failed"};  // if it threw
+  };
+  // Runs requests together: those whose keys other nodes own go to each
+  // owner as one batch (one write, one wait on the link); the others, and
+  // any the owner refused (NOT_OWNER: the ring changed meanwhile), run as
+  // run() runs one (local writes wait for the log).
+  boost::asio::awaitable<void> run_many(std::vector<request>& requests);
+
   // not_found for get: missing; for put: the condition failed; for del: the
   // key did not exist.
   boost::asio::awaitable<key_outcome> get(std::string key);
@@ -67,6 +82,10 @@ class router {
   boost::asio::awaitable<key_outcome> ask(const std::string& node, op kind,
                                           const std::string& key, const std::string& value,
                                           std::uint8_t flags);
+  // Sends the requests to `node`, their owner, in one batch; sets their outcomes.
+  boost::asio::awaitable<void> ask_many(std::string node, std::vector<request*> batch);
+  // run() for a request of a group, into its outcome.
+  boost::asio::awaitable<void> run_one(request& r);
 
   context& ctx_;
   cluster_manager& cluster_;
