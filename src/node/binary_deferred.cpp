@@ -109,8 +109,8 @@ asio::awaitable<void> binary_handler::run_key(key_outcome& slot, std::uint8_t op
 
 asio::awaitable<void> binary_handler::run_group(std::vector<deferred_request>& group,
                                                 std::string& out) {
-  // What this node serves by itself is done now; the rest runs at once, its
-  // forwards pipelined on the peer links.
+  // What this node serves by itself is done now; the rest runs at once
+  // (router::run_many: one batch per owning node).
   std::vector<key_outcome> outcomes(group.size());
   std::vector<router::request> elsewhere;
   std::vector<std::size_t> elsewhere_at;  // their places in the group

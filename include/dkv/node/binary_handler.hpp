@@ -64,7 +64,8 @@ class binary_handler final : public session_handler {
   // deferred request opens a group; while it is open, later client GET, PUT
   // and DEL requests on keys not yet in it join it (local ones too, to keep
   // the replies in order) and the group runs at once, its forwarded
-  // requests pipelined on the peer links: a pipelining client pays one
+  // requests sent to each owner as one batch (router::run_many, one write
+  // and one wait per owner): a pipelining client pays one
   // round trip to the owners per group, not one per request. Distinct keys
   // keep per-key order whatever order the owners answer in. An MGET runs
   // alone. A group's replies stay under --max-output-bytes even if every

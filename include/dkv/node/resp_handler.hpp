@@ -42,7 +42,7 @@ class resp_handler final : public session_handler {
   // on the binary door (binary_handler.hpp): the first deferred command
   // opens a group; while it is open, later plain `GET key` and `SET key
   // value` commands on keys not yet in it join it, and the group runs at
-  // once, its forwards pipelined on the peer links. A command on several
+  // once, its forwards sent to each owner as one batch. A command on several
   // keys runs alone. Replies stay in order and under --max-output-bytes.
   // Adds args_ to the open group; false when it must wait for the next one.
   bool join_group(std::size_t out_size);
