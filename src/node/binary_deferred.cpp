@@ -144,18 +144,20 @@ asio::awaitable<void> binary_handler::run_group(std::vector<deferred_request>& g
 }
 
 asio::awaitable<void> binary_handler::run_mget(deferred_request& d, std::string& out) {
-  std::vector<key_outcome> got;
-  for (auto& key : d.keys) {
-    got.push_back(co_await router_.get(std::move(key)));
-    if (proto::is_error(got.back().code)) {
-      reply_outcome(out, d.op, d.rid, got.back());
+  std::vector<router::request> got;
+  got.reserve(d.keys.size());
+  for (auto& key : d.keys) got.push_back({router::op::get, std::move(key), {}});
+  co_await router_.run_many(got);
+  for (const auto& r : got) {
+    if (proto::is_error(r.outcome.code)) {
+      reply_outcome(out, d.op, d.rid, r.outcome);
       co_return;
     }
   }
   const auto at = proto::begin_mget_reply(out, d.rid, static_cast<std::uint32_t>(got.size()));
-  for (const auto& o : got) {
-    const std::string_view v = o.value;
-    proto::put_mget_value(out, o.code == status::ok ? &v : nullptr);
+  for (const auto& r : got) {
+    const std::string_view v = r.outcome.value;
+    proto::put_mget_value(out, r.outcome.code == status::ok ? &v : nullptr);
   }
   proto::finish_reply(out, at);
 }

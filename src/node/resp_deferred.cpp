@@ -93,37 +93,45 @@ boost::asio::awaitable<void> resp_handler::run_command(std::vector<std::string> 
     if (o.code == status::ok) resp::ok(out);
     else resp::null_bulk(out);
   } else if (resp::iequals(cmd, "DEL") || resp::iequals(cmd, "EXISTS")) {
-    const bool del = resp::iequals(cmd, "DEL");
+    // The keys' requests run together (router::run_many); the first error
+    // in key order is the reply.
+    const router::op kind = resp::iequals(cmd, "DEL") ? router::op::del : router::op::get;
+    std::vector<router::request> rs;
+    for (std::size_t i = 1; i < a.size(); ++i) rs.push_back({kind, std::move(a[i]), {}});
+    co_await router_.run_many(rs);
     std::int64_t n = 0;
-    for (std::size_t i = 1; i < a.size(); ++i) {
-      // (No co_await inside ?: — GCC 12 miscompiles it: a double free.)
-      key_outcome o;
-      if (del) o = co_await router_.del(a[i]);
-      else o = co_await router_.get(a[i]);
-      if (failed(out, o)) co_return;
-      n += o.code == status::ok;
+    for (const auto& r : rs) {
+      if (failed(out, r.outcome)) co_return;
+      n += r.outcome.code == status::ok;
     }
     resp::integer(out, n);
   } else if (resp::iequals(cmd, "MGET")) {
-    std::vector<key_outcome> got;
+    // A key over the limit cannot exist: nil, and not asked for.
+    std::vector<router::request> asked;
+    std::vector<const key_outcome*> got(a.size() - 1, nullptr);
+    std::vector<std::size_t> at;  // asked[j] answers got[at[j]]
     for (std::size_t i = 1; i < a.size(); ++i) {
-      if (a[i].size() > ctx_.lim.max_key) {  // cannot exist: nil
-        got.push_back({status::not_found, {}, {}});
-        continue;
-      }
-      got.push_back(co_await router_.get(a[i]));
-      if (failed(out, got.back())) co_return;
+      if (a[i].size() > ctx_.lim.max_key) continue;
+      asked.push_back({router::op::get, std::move(a[i]), {}});
+      at.push_back(i - 1);
+    }
+    co_await router_.run_many(asked);
+    for (std::size_t j = 0; j < asked.size(); ++j) {
+      if (failed(out, asked[j].outcome)) co_return;
+      got[at[j]] = &asked[j].outcome;
     }
     resp::array_header(out, got.size());
-    for (const auto& o : got) {
-      if (o.code == status::ok) resp::bulk(out, o.value);
+    for (const key_outcome* o : got) {
+      if (o && o->code == status::ok) resp::bulk(out, o->value);
       else resp::null_bulk(out);
     }
   } else {  // MSET
-    for (std::size_t i = 1; i + 1 < a.size(); i += 2) {
-      const key_outcome o = co_await router_.put(a[i], a[i + 1], put_condition::always);
-      if (failed(out, o)) co_return;
-    }
+    std::vector<router::request> rs;
+    for (std::size_t i = 1; i + 1 < a.size(); i += 2)
+      rs.push_back({router::op::put, std::move(a[i]), std::move(a[i + 1])});
+    co_await router_.run_many(rs);
+    for (const auto& r : rs)
+      if (failed(out, r.outcome)) co_return;
     resp::ok(out);
   }
 }
