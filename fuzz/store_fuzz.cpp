@@ -87,7 +87,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
           return static_cast<unsigned char>(s.back()) % m == 0;
         };
         const std::size_t erased = t.erase_if([&](const entry& e) { return drop(e.key()); });
-        const std::size_t expected = std::erase_if(model, [&](const auto& kv) { return drop(kv.first); });
+        const std::size_t expected =
+            std::erase_if(model, [&](const auto& kv) { return drop(kv.first); });
         if (erased != expected) std::abort();
         break;
       }

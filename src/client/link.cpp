@@ -72,7 +72,8 @@ asio::awaitable<std::vector<boost::system::result<reply>>> link::call_many(
   std::vector<boost::system::result<reply>> slots(rids.size(),
                                                   error_code(asio::error::timed_out));
   std::size_t left = rids.size();
-  for (std::size_t i = 0; i < rids.size(); ++i) pending_[rids[i]] = waiter{&timer, &slots[i], &left};
+  for (std::size_t i = 0; i < rids.size(); ++i)
+    pending_[rids[i]] = waiter{&timer, &slots[i], &left};
   out_ += frames;
   write_signal_.cancel();
   co_await timer.async_wait(token);

@@ -57,8 +57,8 @@ bool binary_handler::join_group(std::uint8_t op, std::uint8_t flags, std::uint32
     default:
       return false;
   }
-  const bool key_in_group =
-      std::any_of(deferred_.begin(), deferred_.end(), [&](const auto& g) { return g.key == d.key; });
+  const bool key_in_group = std::any_of(deferred_.begin(), deferred_.end(),
+                                        [&](const auto& g) { return g.key == d.key; });
   if (!admit_to_group(deferred_.size(), key_in_group, group_cost(d), out_size)) return false;
   deferred_.push_back(std::move(d));
   return true;
@@ -126,7 +126,8 @@ asio::awaitable<void> binary_handler::run_group(std::vector<deferred_request>& g
       lsn = std::max(lsn, written);
       continue;
     }
-    elsewhere.push_back({key_op(d.op), std::move(d.key), std::move(d.value), condition_of(d.flags)});
+    elsewhere.push_back(
+        {key_op(d.op), std::move(d.key), std::move(d.value), condition_of(d.flags)});
     elsewhere_at.push_back(i);
   }
   if (!elsewhere.empty()) co_await router_.run_many(elsewhere);

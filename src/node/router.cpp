@@ -46,7 +46,8 @@ void encode_request(std::string& out, std::uint32_t rid, router::op kind, std::s
 // What `node`'s reply (or the failure to get one) to a request says.
 key_outcome outcome_of(const std::string& node, router::op kind,
                        const boost::system::result<client::reply>& r) {
-  if (!r) return error(status::unavailable, "node " + node + " unreachable: " + r.error().message());
+  if (!r)
+    return error(status::unavailable, "node " + node + " unreachable: " + r.error().message());
   const auto reply = proto::decode_reply(r->body);
   if (!reply) return error(status::internal, "malformed reply from node " + node);
   if (proto::is_error(reply->code)) return error(reply->code, std::string(reply->message));

@@ -12,9 +12,10 @@
 // keys that pile up in one probe run (hash flooding; they would need keys
 // whose whole 64-bit key_hash is equal). Each slot keeps 16 bits of that
 // slot hash (entry::tag): a probe passes other keys without reading their
-// blocks. The table is kept at most 3/4 full and doubles beyond that. Entries leave only in bulk (a handed-off
-// partition, purged tombstones), by clear() and erase_if(), which rebuilds
-// the table from the entries that stay. Pure: no I/O.
+// blocks. The table is kept at most 3/4 full and doubles beyond that.
+// Entries leave only in bulk (a handed-off partition, purged tombstones),
+// by clear() and erase_if(), which rebuilds the table from the entries that
+// stay. Pure: no I/O.
 
 #include <cstddef>
 #include <cstdint>
@@ -128,7 +129,8 @@ class entry_table {
   static std::uint16_t tag_of(std::uint64_t hash) noexcept {
     return static_cast<std::uint16_t>(hash >> 32);
   }
-  // The smallest capacity (a power of two, at least 8) that holds n entries.
+  // The smallest capacity that holds n entries: 0 for none, else a power of
+  // two, at least 8.
   static std::size_t capacity_for(std::size_t n) noexcept;
   std::size_t home(std::uint64_t hash) const noexcept { return hash & (capacity_ - 1); }
   // Moves every entry into a new array of `capacity` slots.
