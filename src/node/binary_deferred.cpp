@@ -76,11 +76,6 @@ asio::awaitable<void> binary_handler::run_deferred(std::string& out) {
   std::vector<deferred_request>& group = deferred_;
   if (group.front().op == static_cast<std::uint8_t>(proto::opcode::mget)) {
     co_await run_mget(group.front(), out);
-  } else if (group.size() == 1) {
-    deferred_request& d = group.front();
-    key_outcome o;
-    co_await run_key(o, d.op, d.flags, std::move(d.key), std::move(d.value));
-    reply_outcome(out, d.op, d.rid, o);
   } else {
     co_await run_group(group, out);
   }
@@ -92,18 +87,6 @@ router::op binary_handler::key_op(std::uint8_t op) noexcept {
     case proto::opcode::get: return router::op::get;
     case proto::opcode::put: return router::op::put;
     default: return router::op::del;
-  }
-}
-
-asio::awaitable<void> binary_handler::run_key(key_outcome& slot, std::uint8_t op,
-                                              std::uint8_t flags, std::string key,
-                                              std::string value) {
-  switch (key_op(op)) {
-    case router::op::get: slot = co_await router_.get(std::move(key)); break;
-    case router::op::put:
-      slot = co_await router_.put(std::move(key), std::move(value), condition_of(flags));
-      break;
-    case router::op::del: slot = co_await router_.del(std::move(key)); break;
   }
 }
 

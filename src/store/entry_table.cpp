@@ -41,7 +41,8 @@ entry_table& entry_table::operator=(entry_table&& o) noexcept {
 
 entry_table::~entry_table() { free_slots(slots_, capacity_); }
 
-const entry* entry_table::find(const hashed_key& k) const noexcept {
+template <class Match>
+const entry* entry_table::probe(const hashed_key& k, Match match) const noexcept {
   if (!capacity_) return nullptr;
   const std::uint64_t h = slot_hash(k.hash, seed_);
   const std::uint16_t tag = tag_of(h);
@@ -49,19 +50,18 @@ const entry* entry_table::find(const hashed_key& k) const noexcept {
   for (std::size_t i = home(h);; i = (i + 1) & (capacity_ - 1)) {
     const entry& e = slots_[i];
     if (!e.occupied()) return nullptr;
-    if (e.tag() == tag && e.key() == k.key) return &e;
+    if (e.tag() == tag && match(e)) return &e;
   }
 }
 
+const entry* entry_table::find(const hashed_key& k) const noexcept {
+  return probe(k, [&k](const entry& e) { return e.key() == k.key; });
+}
+
 void entry_table::prefetch_block(const hashed_key& k) const noexcept {
-  if (!capacity_) return;
-  const std::uint64_t h = slot_hash(k.hash, seed_);
-  const std::uint16_t tag = tag_of(h);
-  for (std::size_t i = home(h);; i = (i + 1) & (capacity_ - 1)) {
-    const entry& e = slots_[i];
-    if (!e.occupied()) return;
-    if (e.tag() == tag) return e.prefetch();
-  }
+  // The first entry with k's tag is almost always k's own: its key is not
+  // compared, which would wait for the very block being prefetched.
+  if (const entry* e = probe(k, [](const entry&) { return true; })) e->prefetch();
 }
 
 entry& entry_table::insert(const hashed_key& k, entry&& e) {

@@ -87,9 +87,8 @@ class binary_handler final : public session_handler {
   // The most reply bytes (and copied value bytes) `d` can add while grouped.
   std::uint64_t group_cost(const deferred_request& d) const;
   static router::op key_op(std::uint8_t op) noexcept;
-  // Runs one GET, PUT or DEL through the router; its outcome goes to `slot`.
-  boost::asio::awaitable<void> run_key(key_outcome& slot, std::uint8_t op, std::uint8_t flags,
-                                       std::string key, std::string value);
+  // Runs a group of GET, PUT and DEL requests (one alone too) and appends
+  // their replies in order.
   boost::asio::awaitable<void> run_group(std::vector<deferred_request>& group, std::string& out);
   boost::asio::awaitable<void> run_mget(deferred_request& d, std::string& out);
 

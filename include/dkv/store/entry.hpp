@@ -3,8 +3,8 @@
 // version, and whether the entry is a tombstone. 32 bytes plus the block,
 // so a 16-byte key with a 100-byte value costs one 128-byte allocation.
 // A default-constructed entry is vacant (no block): a free slot of the
-// entry_table that holds entries, which also keeps 16 bits of the key's
-// hash in each (tag) to pass other keys without reading their blocks.
+// entry_table that holds entries, which also keeps 16 bits of each key's
+// slot hash in it (tag) to pass other keys without reading their blocks.
 
 #include <cstdint>
 #include <string_view>

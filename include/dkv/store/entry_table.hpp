@@ -129,6 +129,10 @@ class entry_table {
   static std::uint16_t tag_of(std::uint64_t hash) noexcept {
     return static_cast<std::uint16_t>(hash >> 32);
   }
+  // The first entry of k's probe sequence with k's tag that `match` accepts,
+  // or nullptr when a vacant slot comes first.
+  template <class Match>
+  const entry* probe(const hashed_key& k, Match match) const noexcept;
   // The smallest capacity that holds n entries: 0 for none, else a power of
   // two, at least 8.
   static std::size_t capacity_for(std::size_t n) noexcept;
