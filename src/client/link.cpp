@@ -11,6 +11,7 @@
 
 #include "dkv/cluster/peer_auth.hpp"
 #include "dkv/log/log.hpp"
+#include "dkv/net/drain_buffer.hpp"
 #include "dkv/net/random.hpp"
 #include "dkv/net/read_buffer.hpp"
 #include "dkv/net/spawn.hpp"
@@ -221,7 +222,8 @@ asio::awaitable<void> link::run_reader(net::read_buffer& buf) {
       buf.consume(f.consumed);
     }
     auto space = buf.prepare(16 * 1024);
-    auto [ec, n] = co_await socket_.async_read_some(asio::buffer(space.data(), space.size()), token);
+    auto [ec, n] =
+        co_await socket_.async_read_some(net::drain_buffer(space.data(), space.size()), token);
     if (ec) co_return;
     buf.commit(n);
     last_heard_ = clock::now();

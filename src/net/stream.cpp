@@ -11,6 +11,8 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "dkv/net/drain_buffer.hpp"
+
 namespace dkv::net {
 
 namespace asio = boost::asio;
@@ -150,7 +152,7 @@ asio::awaitable<stream_end> run_stream(asio::ip::tcp::socket& socket, read_buffe
                             !handler.keep_when_idle();
     if (partial_since) dl.arm(*partial_since + limits.request_timeout);
     else if (idle_watch) dl.arm(clock::now() + limits.idle_timeout);
-    auto [ec, n] = co_await socket.async_read_some(asio::buffer(space.data(), space.size()), token);
+    auto [ec, n] = co_await socket.async_read_some(drain_buffer(space.data(), space.size()), token);
     if (partial_since || idle_watch) dl.disarm();
     if (dl.fired()) co_return partial_since ? stream_end::slow_sender : stream_end::idle;
     if (ec) co_return stream_end::closed;
