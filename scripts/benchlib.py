@@ -17,6 +17,7 @@ import io
 import json
 import os
 import random
+import resource
 import shutil
 import signal
 import socket
@@ -215,11 +216,21 @@ def kv_bench(bin_dir, ports, test, n, pipeline, value_size=16, clients=50, keysp
             "requests": r["requests"]}
 
 
+def client_cpu_seconds():
+    """CPU time of this script and of the clients it ran and waited for
+    (redis-benchmark, kv-bench; the py asyncio client runs in-process)."""
+    own, done = resource.getrusage(resource.RUSAGE_SELF), \
+        resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + done.ru_utime + done.ru_stime
+
+
 def with_cpu(servers, run):
-    """Calls run() and adds the servers' CPU time per request, in us."""
-    before = sum(s.cpu() for s in servers)
+    """Calls run() and adds the servers' and the client's CPU time per
+    request, in us."""
+    before, client_before = sum(s.cpu() for s in servers), client_cpu_seconds()
     r = run()
     r["cpu_us"] = (sum(s.cpu() for s in servers) - before) / r["requests"] * 1e6
+    r["client_us"] = (client_cpu_seconds() - client_before) / r["requests"] * 1e6
     return r
 
 
@@ -423,6 +434,18 @@ def wait_settled(prog, nodes, timeout=60):
         if time.monotonic() > deadline:
             fail(prog, f"cluster of {[s.name for s in nodes]} not settled after {timeout} s")
         time.sleep(0.1)
+
+
+def wait_snapshot_done(prog, port, timeout=300):
+    """Waits until a kv-node is not taking a snapshot, after giving one made
+    due by the writes just done the second its snapshotter waits between
+    checks."""
+    time.sleep(1.5)
+    deadline = time.monotonic() + timeout
+    while info(port)["snapshot_in_progress"] != "0":
+        if time.monotonic() > deadline:
+            fail(prog, f"port {port}: snapshot still running after {timeout} s")
+        time.sleep(0.2)
 
 
 def memcached_stat(port, name, timeout=10):
