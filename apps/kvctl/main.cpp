@@ -96,15 +96,11 @@ int show(const std::string& cmd, const proto::reply_view& r) {
     return exit_ok;
   }
   if (cmd == "mget") {
-    const auto n = fields.u32();
-    if (!n) return fail("malformed reply");
+    const auto values = proto::decode_mget_values(r.rest);
+    if (!values) return fail("malformed reply");
     int code = exit_ok;
-    for (std::uint32_t i = 0; i < *n; ++i) {
-      const auto present = fields.u8();
-      if (!present) return fail("malformed reply");
-      if (*present) {
-        const auto v = fields.bytes();
-        if (!v) return fail("malformed reply");
+    for (const auto& v : *values) {
+      if (v) {
         std::cout << *v << '\n';
       } else {
         std::cout << "(nil)\n";

@@ -128,20 +128,16 @@ asio::awaitable<void> binary_handler::run_group(std::vector<deferred_request>& g
 }
 
 asio::awaitable<void> binary_handler::run_mget(deferred_request& d, std::string& out) {
-  std::vector<router::request> got;
-  got.reserve(d.keys.size());
-  for (auto& key : d.keys) got.push_back({router::op::get, std::move(key), {}});
-  co_await router_.run_many(got);
-  for (const auto& r : got) {
-    if (proto::is_error(r.outcome.code)) {
-      reply_outcome(out, d.op, d.rid, r.outcome);
-      co_return;
-    }
+  const std::size_t count = d.keys.size();
+  const router::mget_values got = co_await router_.mget(std::move(d.keys));
+  if (proto::is_error(got.error.code)) {
+    reply_outcome(out, d.op, d.rid, got.error);
+    co_return;
   }
-  const auto at = proto::begin_mget_reply(out, d.rid, static_cast<std::uint32_t>(got.size()));
-  for (const auto& r : got) {
-    const std::string_view v = r.outcome.value;
-    proto::put_mget_value(out, r.outcome.code == status::ok ? &v : nullptr);
+  const auto at = proto::begin_mget_reply(out, d.rid, static_cast<std::uint32_t>(count));
+  for (std::size_t i = 0; i < count; ++i) {
+    const auto v = got.value(i);
+    proto::put_mget_value(out, v ? &*v : nullptr);
   }
   proto::finish_reply(out, at);
 }

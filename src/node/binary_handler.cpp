@@ -213,10 +213,19 @@ bool binary_handler::dispatch_keyed(std::uint8_t op, std::uint8_t flags, std::ui
       else proto::reply_status(out, op, rid, status::not_found);
       return true;
     case proto::opcode::mget: {
+      // Keys may repeat: a big value listed a million times must not make
+      // the loop build a reply no client could take. Past max_frame the
+      // reply is dropped, having cost at most that many bytes.
+      const std::size_t start = out.size();
       const auto at = proto::begin_mget_reply(out, rid, static_cast<std::uint32_t>(keys.size()));
       for (const auto key : keys) {
         const auto v = eng.get(key);
         proto::put_mget_value(out, v ? &*v : nullptr);
+        if (out.size() - at - proto::header_size > ctx_.lim.max_frame) {
+          out.resize(start);
+          proto::reply_error(out, op, rid, status::too_large, ctx_.lim.mget_too_large());
+          return true;
+        }
       }
       proto::finish_reply(out, at);
       return true;

@@ -3,6 +3,7 @@
 // resp_handler.hpp). Arguments were validated before a command was deferred.
 
 #include <algorithm>
+#include <iterator>
 
 #include "dkv/node/resp_handler.hpp"
 #include "dkv/protocol/resp_writer.hpp"
@@ -106,23 +107,14 @@ boost::asio::awaitable<void> resp_handler::run_command(std::vector<std::string> 
     }
     resp::integer(out, n);
   } else if (resp::iequals(cmd, "MGET")) {
-    // A key over the limit cannot exist: nil, and not asked for.
-    std::vector<router::request> asked;
-    std::vector<const key_outcome*> got(a.size() - 1, nullptr);
-    std::vector<std::size_t> at;  // asked[j] answers got[at[j]]
-    for (std::size_t i = 1; i < a.size(); ++i) {
-      if (a[i].size() > ctx_.lim.max_key) continue;
-      asked.push_back({router::op::get, std::move(a[i]), {}});
-      at.push_back(i - 1);
-    }
-    co_await router_.run_many(asked);
-    for (std::size_t j = 0; j < asked.size(); ++j) {
-      if (failed(out, asked[j].outcome)) co_return;
-      got[at[j]] = &asked[j].outcome;
-    }
-    resp::array_header(out, got.size());
-    for (const key_outcome* o : got) {
-      if (o && o->code == status::ok) resp::bulk(out, o->value);
+    const std::size_t count = a.size() - 1;
+    const router::mget_values got =
+        co_await router_.mget(std::vector<std::string>(std::make_move_iterator(a.begin() + 1),
+                                                       std::make_move_iterator(a.end())));
+    if (failed(out, got.error)) co_return;
+    resp::array_header(out, count);
+    for (std::size_t i = 0; i < count; ++i) {
+      if (const auto v = got.value(i)) resp::bulk(out, *v);
       else resp::null_bulk(out);
     }
   } else {  // MSET

@@ -200,10 +200,17 @@ bool resp_handler::execute(std::string& out) {
     const auto readable = [&](std::size_t i) { return args_[i].size() <= ctx_.lim.max_key; };
     for (std::size_t i = 1; i < argc; ++i)
       if (readable(i) && !router_.local_read(args_[i])) return defer_command(), true;
+    // Bounded as the binary door's MGET is (binary_handler.cpp).
+    const std::size_t start = out.size();
     resp::array_header(out, argc - 1);
     for (std::size_t i = 1; i < argc; ++i) {
       if (const auto v = readable(i) ? eng.get(args_[i]) : std::nullopt) resp::bulk(out, *v);
       else resp::null_bulk(out);
+      if (out.size() - start > ctx_.lim.max_frame) {
+        out.resize(start);
+        resp::error(out, "ERR " + ctx_.lim.mget_too_large());
+        return true;
+      }
     }
   } else if (iequals(cmd, "MSET")) {
     if (argc < 3 || argc % 2 == 0) return wrong_arity(out, cmd), true;

@@ -118,11 +118,15 @@ void encode_del(std::string& out, std::uint32_t rid, std::string_view key, std::
   request_frame(out, opcode::del, rid, [&] { put_bytes(out, key); }, flags);
 }
 
-void encode_mget(std::string& out, std::uint32_t rid, std::span<const std::string_view> keys) {
-  request_frame(out, opcode::mget, rid, [&] {
-    put_u32(out, static_cast<std::uint32_t>(keys.size()));
-    for (auto k : keys) put_bytes(out, k);
-  });
+void encode_mget(std::string& out, std::uint32_t rid, std::span<const std::string_view> keys,
+                 std::uint8_t flags) {
+  request_frame(
+      out, opcode::mget, rid,
+      [&] {
+        put_u32(out, static_cast<std::uint32_t>(keys.size()));
+        for (auto k : keys) put_bytes(out, k);
+      },
+      flags);
 }
 
 void encode_stats(std::string& out, std::uint32_t rid) {
@@ -178,6 +182,29 @@ std::size_t begin_mget_reply(std::string& out, std::uint32_t rid, std::uint32_t 
 void put_mget_value(std::string& out, const std::string_view* value) {
   put_u8(out, value ? 1 : 0);
   if (value) put_bytes(out, *value);
+}
+
+std::optional<std::vector<std::optional<std::string_view>>> decode_mget_values(
+    std::string_view rest) {
+  body_reader r(rest);
+  const auto count = r.u32();
+  // Every entry takes at least its presence byte: check before reserving.
+  if (!count || *count > r.remaining()) return std::nullopt;
+  std::vector<std::optional<std::string_view>> values;
+  values.reserve(*count);
+  for (std::uint32_t i = 0; i < *count; ++i) {
+    const auto present = r.u8();
+    if (!present || *present > 1) return std::nullopt;
+    if (*present == 0) {
+      values.emplace_back();
+      continue;
+    }
+    const auto v = r.bytes();
+    if (!v) return std::nullopt;
+    values.emplace_back(*v);
+  }
+  if (!r.at_end()) return std::nullopt;
+  return values;
 }
 
 std::optional<reply_view> decode_reply(std::string_view body) {

@@ -11,8 +11,8 @@ import time
 import unittest
 
 from harness import (DEL, GET, KVCTL, MALFORMED, MGET, NOT_FOUND, OK, PARTITIONS, PUT,
-                     UNAVAILABLE, NodeTestCase, b, cluster_state, frame, free_port, mget_body,
-                     multibulk, poll, run)
+                     TOO_LARGE, UNAVAILABLE, NodeTestCase, RespClient, b, cluster_state, frame,
+                     free_port, mget_body, multibulk, poll, run)
 
 SEED = int(os.environ.get("DKV_TEST_SEED") or time.time())
 
@@ -143,6 +143,41 @@ class FormationTest(NodeTestCase):
             got.append(conn.read_reply())
         for i, (reply, want) in enumerate(zip(got, expected)):
             self.assertEqual(reply, want, "command %d %r" % (i, commands[i]))
+
+
+    def test_mget_through_a_member_is_bounded_by_max_frame(self):
+        """An MGET's keys owned elsewhere go to each owner as one forwarded
+        MGET; the owner bounds its part by --max-frame, the member the whole
+        reply: a reply over it is TOO_LARGE (RESP: an error), whether one
+        owner's part or only their sum is too big."""
+        n1, n2, n3 = nodes = self.start_cluster(3, max_frame=1 << 20)
+        c = self.binary(n1)
+        owned = {n.id: [] for n in nodes}  # keys by owner, found by key counts
+        for i in range(60):
+            before = [cluster_state(n)["keys"] for n in nodes]
+            key = b"k%d" % i
+            self.assertEqual(c.put(key, key).status, OK)
+            after = [cluster_state(n)["keys"] for n in nodes]
+            owned[nodes[[a - x for a, x in zip(after, before)].index(1)].id].append(key)
+        self.assertTrue(all(len(keys) >= 2 for keys in owned.values()), owned)
+        k1, k2, k3 = owned["n1"][0], owned["n2"][0], owned["n3"][0]
+        asked = [k2, owned["n3"][1], k1, b"none", k3, owned["n2"][1], k2]
+        self.assertEqual(c.mget(asked).mget_values(), [None if k == b"none" else k for k in asked])
+
+        big = b"v" * 600000  # one fits in a reply, two do not
+        for key in (k2, k3):
+            self.assertEqual(c.put(key, big).status, OK)
+        self.assertEqual(c.mget([k2, k1]).mget_values(), [big, k1])
+        message = "MGET reply exceeds max-frame (1048576 bytes)"
+        for keys in ([k2, k3], [k2, k2], [k3] * 20000):  # the sum; one owner's part
+            r = c.mget(keys)
+            self.assertEqual((r.status, r.message), (TOO_LARGE, message), len(keys))
+        resp = RespClient(n1.port)
+        self.assertEqual(resp.cmd("MGET", k3, k1, k2), b"-ERR " + message.encode() + b"\r\n")
+        self.assertEqual(resp.cmd("MGET", k1, "none"),
+                         b"*2\r\n$%d\r\n%s\r\n$-1\r\n" % (len(k1), k1))
+        self.assertEqual(c.get(k3).value, big)
+        resp.close()
 
 
 class JoinTest(NodeTestCase):

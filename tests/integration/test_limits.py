@@ -7,7 +7,8 @@ import socket
 import time
 import unittest
 
-from harness import HOST, RSS_SLACK_MIB, NodeTestCase, RespClient, multibulk, poll
+from harness import (HOST, RSS_SLACK_MIB, TOO_LARGE, NodeTestCase, RespClient, multibulk,
+                     poll)
 
 REFUSED = b"-ERR max number of clients reached\r\n"
 
@@ -164,6 +165,30 @@ class LimitsTest(NodeTestCase):
         self.assertEqual(int(info["closed_slow_writers"]), 1)
         self.assertTrue(node.wait_log("--max-output-bytes"))
         self.assert_fds_back(node, baseline)
+
+    def test_mget_reply_is_bounded_by_max_frame(self):
+        """An MGET whose reply would exceed --max-frame is answered TOO_LARGE
+        (RESP: an error) instead of being built: a big value listed 50000
+        times (15 GB of reply) is refused at once, the node's memory does not
+        grow, and the connection goes on."""
+        node = self.start_node(no_repl=True, max_frame=1 << 20)
+        big = b"v" * 300000
+        c = self.binary(node)
+        c.put(b"big", big)
+        c.put(b"small", b"s")
+        self.assertEqual(c.mget([b"big"] * 3 + [b"none"]).mget_values(), [big] * 3 + [None])
+        message = "MGET reply exceeds max-frame (1048576 bytes)"
+        r = c.mget([b"big"] * 4)
+        self.assertEqual((r.status, r.message), (TOO_LARGE, message))
+        rss = node.rss_kib()
+        r = c.mget([b"big"] * 50000)
+        self.assertEqual((r.status, r.message), (TOO_LARGE, message))
+        self.assertEqual(c.mget([b"small"]).mget_values(), [b"s"])
+        resp = RespClient(node.port)
+        self.assertEqual(resp.cmd("MGET", *["big"] * 50000), b"-ERR " + message.encode() + b"\r\n")
+        self.assertEqual(resp.cmd("MGET", "small", "none"), b"*2\r\n$1\r\ns\r\n$-1\r\n")
+        self.assertLess(node.rss_kib() - rss, (64 + RSS_SLACK_MIB) * 1024)
+        resp.close()
 
 
 if __name__ == "__main__":

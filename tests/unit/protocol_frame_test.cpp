@@ -245,12 +245,21 @@ BOOST_AUTO_TEST_CASE(mget_present_and_missing) {
   const std::string rep = from_hex(ex::mget_reply);
   const auto r = parse_reply(rep, 0x06, 13);
   BOOST_TEST((r.code == status::ok));
-  p::body_reader br(r.rest);
-  BOOST_TEST((br.u32() == std::optional<std::uint32_t>(2)));
-  BOOST_TEST((br.u8() == std::optional<std::uint8_t>(1)));
-  BOOST_TEST((br.bytes() == std::optional<std::string_view>("1")));
-  BOOST_TEST((br.u8() == std::optional<std::uint8_t>(0)));
-  BOOST_TEST(br.at_end());
+  const auto values = p::decode_mget_values(r.rest);
+  BOOST_TEST_REQUIRE(values.has_value());
+  BOOST_TEST_REQUIRE(values->size() == 2u);
+  BOOST_TEST(((*values)[0] == std::optional<std::string_view>("1")));
+  BOOST_TEST(!(*values)[1].has_value());
+}
+
+BOOST_AUTO_TEST_CASE(mget_reply_fields_that_do_not_decode) {
+  const auto fields = [](std::string_view hex) { return p::decode_mget_values(from_hex(hex)); };
+  BOOST_TEST(fields("00 00 00 00").has_value());                    // no keys
+  BOOST_TEST(!fields("00 00 00").has_value());                      // count cut short
+  BOOST_TEST(!fields("FF FF FF FF | 00").has_value());              // count past the body
+  BOOST_TEST(!fields("00 00 00 01 | 02").has_value());              // presence neither 0 nor 1
+  BOOST_TEST(!fields("00 00 00 01 | 01 | 00 00 00 05 | 61").has_value());  // value cut short
+  BOOST_TEST(!fields("00 00 00 01 | 00 | 00").has_value());         // trailing byte
 }
 
 BOOST_AUTO_TEST_CASE(stats) {

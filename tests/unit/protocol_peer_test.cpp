@@ -53,6 +53,8 @@ constexpr std::string_view migrate_done_reply = "DB 01 43 01 | 00 00 00 15 | 00 
 constexpr std::string_view digest_mismatch_reply = "DB 01 43 01 | 00 00 00 15 | 00 00 00 14 | 24 | 00 00 00 0F | 64 69 67 65 73 74 20 6D 69 73 6D 61 74 63 68";
 constexpr std::string_view forwarded_get_req = "DB 01 03 02 | 00 00 00 16 | 00 00 00 06 | 00 00 00 02 | 6B 31";
 constexpr std::string_view not_owner_reply = "DB 01 03 01 | 00 00 00 16 | 00 00 00 0E | 23 | 00 00 00 09 | 6E 6F 74 20 6F 77 6E 65 72";
+constexpr std::string_view forwarded_mget_req = "DB 01 06 02 | 00 00 00 18 | 00 00 00 10 | 00 00 00 02 | 00 00 00 02 | 6B 31 | 00 00 00 02 | 6B 32";
+constexpr std::string_view mget_too_large_reply = "DB 01 06 01 | 00 00 00 18 | 00 00 00 32 | 12 | 00 00 00 2D | 4D 47 45 54 20 72 65 70 6C 79 20 65 78 63 65 65 64 73 20 6D 61 78 2D 66 72 61 6D 65 20 28 31 36 37 37 37 32 31 36 20 62 79 74 65 73 29";
 constexpr std::string_view local_only_get_req = "DB 01 03 04 | 00 00 00 17 | 00 00 00 06 | 00 00 00 02 | 6B 31";
 // protocol/WAL.md §8 "PUT entry, as a payload", verbatim.
 constexpr std::string_view wal_put_payload = "01 | 00 01 00 00 00 00 00 02 | 00 00 00 07 | 00 00 00 02 | 6B 31 | 00 00 00 02 | 76 31";
@@ -192,6 +194,25 @@ BOOST_AUTO_TEST_CASE(forwarded_get_not_owner) {
   BOOST_TEST((r.code == status::not_owner));
   BOOST_TEST(p::is_error(r.code));
   BOOST_TEST(r.message == "not owner");
+}
+
+BOOST_AUTO_TEST_CASE(forwarded_mget_too_large) {
+  const std::vector<std::string_view> keys{"k1", "k2"};
+  check_encodes_to(ex::forwarded_mget_req,
+                   [&](auto& o) { p::encode_mget(o, 24, keys, p::flag::forwarded); });
+  const std::string req = from_hex(ex::forwarded_mget_req);
+  const auto f = parse_one(req, 0x06, 24, p::flag::forwarded);
+  const auto d = p::decode_mget(f.body, p::default_max_key);
+  BOOST_TEST_REQUIRE(d.value.has_value());
+  BOOST_TEST(d.value->keys == keys);
+
+  check_encodes_to(ex::mget_too_large_reply, [](auto& o) {
+    p::reply_error(o, 0x06, 24, status::too_large, "MGET reply exceeds max-frame (16777216 bytes)");
+  });
+  const std::string rep = from_hex(ex::mget_too_large_reply);
+  const auto r = parse_reply(rep, 0x06, 24);
+  BOOST_TEST((r.code == status::too_large));
+  BOOST_TEST(r.message == "MGET reply exceeds max-frame (16777216 bytes)");
 }
 
 BOOST_AUTO_TEST_CASE(local_only_get) {

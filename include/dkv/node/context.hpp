@@ -26,6 +26,11 @@ struct limits {
   std::uint32_t max_frame = 16u << 20;
   std::uint32_t max_key = 64u << 10;
   std::uint64_t max_output = 64u << 20;  // unsent reply bytes per connection
+
+  // An MGET's reply holds at most max_frame bytes (PROTOCOL.md section 4).
+  std::string mget_too_large() const {
+    return "MGET reply exceeds max-frame (" + std::to_string(max_frame) + " bytes)";
+  }
 };
 
 // Who may talk to the node. Secrets: never log them, never put them in INFO.

@@ -67,6 +67,23 @@ class router {
   // run() runs one (local writes wait for the log).
   boost::asio::awaitable<void> run_many(std::vector<request>& requests);
 
+  // The values of one MGET's keys, at most --max-frame bytes of them.
+  struct mget_values {
+    static constexpr std::uint32_t missing = UINT32_MAX;
+    key_outcome error;  // ok; or what the MGET answers instead of values
+    std::string bytes;  // the values found, one after the other
+    std::vector<std::pair<std::uint32_t, std::uint32_t>> at;  // per key: offset, size or missing
+    std::optional<std::string_view> value(std::size_t key) const {
+      if (at[key].second == missing) return std::nullopt;
+      return std::string_view(bytes).substr(at[key].first, at[key].second);
+    }
+  };
+  // Reads `keys` wherever they live: each other node's keys go to it as
+  // one forwarded MGET (which the owner bounds by --max-frame as well), the
+  // rest are read here or the way get() reads them. Values past --max-frame
+  // in all make the outcome TOO_LARGE; errors: the first in key order.
+  boost::asio::awaitable<mget_values> mget(std::vector<std::string> keys);
+
   // not_found for get: missing; for put: the condition failed; for del: the
   // key did not exist.
   boost::asio::awaitable<key_outcome> get(std::string key);
@@ -86,6 +103,8 @@ class router {
   boost::asio::awaitable<void> ask_many(std::string node, std::vector<request*> batch);
   // run() for a request of a group, into its outcome.
   boost::asio::awaitable<void> run_one(request& r);
+  // mget()'s parts (router_mget.cpp).
+  class mget_run;
 
   context& ctx_;
   cluster_manager& cluster_;

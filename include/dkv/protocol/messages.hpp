@@ -65,7 +65,8 @@ void encode_put(std::string& out, std::uint32_t rid, std::string_view key,
                 std::string_view value, std::uint8_t flags = 0);
 void encode_del(std::string& out, std::uint32_t rid, std::string_view key,
                 std::uint8_t flags = 0);
-void encode_mget(std::string& out, std::uint32_t rid, std::span<const std::string_view> keys);
+void encode_mget(std::string& out, std::uint32_t rid, std::span<const std::string_view> keys,
+                 std::uint8_t flags = 0);
 void encode_stats(std::string& out, std::uint32_t rid);
 
 // ---- replies ---------------------------------------------------------------
@@ -97,5 +98,9 @@ struct reply_view {
   std::string_view message;  // error text (errors)
 };
 std::optional<reply_view> decode_reply(std::string_view body);
+// The fields of an OK MGET reply (reply_view::rest): one entry per key,
+// nullopt for a missing key; nullopt as a whole when malformed.
+std::optional<std::vector<std::optional<std::string_view>>> decode_mget_values(
+    std::string_view rest);
 
 }  // namespace dkv::protocol
