@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <iterator>
+#include <string_view>
+#include <unordered_map>
 
 #include "dkv/node/resp_handler.hpp"
 #include "dkv/protocol/resp_writer.hpp"
@@ -94,16 +96,28 @@ boost::asio::awaitable<void> resp_handler::run_command(std::vector<std::string> 
     if (o.code == status::ok) resp::ok(out);
     else resp::null_bulk(out);
   } else if (resp::iequals(cmd, "DEL") || resp::iequals(cmd, "EXISTS")) {
-    // The keys' requests run together (router::run_many); the first error
-    // in key order is the reply.
-    const router::op kind = resp::iequals(cmd, "DEL") ? router::op::del : router::op::get;
+    // The distinct keys' requests run together (router::run_many): a key
+    // listed many times is read (EXISTS fetches its value) or deleted once.
+    // The first error in key order is the reply; EXISTS counts every
+    // listing of a key that exists, DEL the keys it removed.
+    const bool del = resp::iequals(cmd, "DEL");
     std::vector<router::request> rs;
-    for (std::size_t i = 1; i < a.size(); ++i) rs.push_back({kind, std::move(a[i]), {}});
+    std::unordered_map<std::string_view, std::size_t> first;  // key -> its request
+    std::vector<std::size_t> request_of;                      // per listed key
+    for (std::size_t i = 1; i < a.size(); ++i) {
+      const auto [it, fresh] = first.try_emplace(a[i], rs.size());
+      if (fresh) rs.push_back({del ? router::op::del : router::op::get, a[i], {}});
+      request_of.push_back(it->second);
+    }
     co_await router_.run_many(rs);
-    std::int64_t n = 0;
-    for (const auto& r : rs) {
+    for (const auto& r : rs)
       if (failed(out, r.outcome)) co_return;
-      n += r.outcome.code == status::ok;
+    const auto found = [&](std::size_t r) { return rs[r].outcome.code == status::ok; };
+    std::int64_t n = 0;
+    if (del) {
+      for (std::size_t r = 0; r < rs.size(); ++r) n += found(r);
+    } else {
+      for (const std::size_t r : request_of) n += found(r);
     }
     resp::integer(out, n);
   } else if (resp::iequals(cmd, "MGET")) {

@@ -145,11 +145,12 @@ class FormationTest(NodeTestCase):
             self.assertEqual(reply, want, "command %d %r" % (i, commands[i]))
 
 
-    def test_mget_through_a_member_is_bounded_by_max_frame(self):
+    def test_mget_and_exists_through_a_member_are_bounded(self):
         """An MGET's keys owned elsewhere go to each owner as one forwarded
         MGET; the owner bounds its part by --max-frame, the member the whole
         reply: a reply over it is TOO_LARGE (RESP: an error), whether one
-        owner's part or only their sum is too big."""
+        owner's part or only their sum is too big. EXISTS and DEL ask for
+        each distinct key once, however often it is listed."""
         n1, n2, n3 = nodes = self.start_cluster(3, max_frame=1 << 20)
         c = self.binary(n1)
         owned = {n.id: [] for n in nodes}  # keys by owner, found by key counts
@@ -177,6 +178,11 @@ class FormationTest(NodeTestCase):
         self.assertEqual(resp.cmd("MGET", k1, "none"),
                          b"*2\r\n$%d\r\n%s\r\n$-1\r\n" % (len(k1), k1))
         self.assertEqual(c.get(k3).value, big)
+        rss = n1.rss_kib()
+        self.assertEqual(resp.cmd("EXISTS", *[k3] * 20000, "none", k1), b":20001\r\n")
+        self.assertLess(n1.rss_kib() - rss, 64 * 1024)
+        self.assertEqual(resp.cmd("DEL", k3, k3, k2, "none", k3), b":2\r\n")
+        self.assertEqual(resp.cmd("EXISTS", k3, k2, k1, k1), b":2\r\n")
         resp.close()
 
 
