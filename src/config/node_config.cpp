@@ -73,6 +73,9 @@ po::options_description settings_options() {
     ("idle-timeout-ms", text("MS"), "close a client connection idle for MS (default 0: never)")
     ("max-preauth-bytes", text("BYTES"), "largest request before a client authenticates "
                                          "(default 16384; only with --requirepass)")
+    ("loop-nap-us", text("US"), "while requests come at least every US microseconds, the "
+                                "event loop sleeps US before waiting on its sockets "
+                                "(default 10; 0: never)")
     ("requirepass", text("PASSWORD"), "clients must AUTH with PASSWORD (prefer "
                                       "--requirepass-file or DKV_REQUIREPASS: see README)")
     ("requirepass-file", text("FILE"), "read the client password from FILE")
@@ -316,6 +319,7 @@ node_config build(const po::variables_map& vm) {
     c.idle_timeout_ms = ranged("idle-timeout-ms", *v, 0, 86400000);
   if (auto v = r.get("max-preauth-bytes"))
     c.max_preauth_bytes = ranged("max-preauth-bytes", *v, 256, c.max_frame);
+  if (auto v = r.get("loop-nap-us")) c.loop_nap_us = ranged("loop-nap-us", *v, 0, 1000);
   c.cluster_secret = secret(r, "cluster-secret");
   c.requirepass = secret(r, "requirepass");
   if (!r.get("listen") && c.requirepass.empty() && !is_loopback_host(c.listen.host)) {

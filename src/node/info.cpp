@@ -37,6 +37,8 @@ std::string info_text(const context& ctx) {
     << "preauth_rejects:" << ctx.net.preauth_rejects << "\r\n"
     << "peer_auth_failures:" << ctx.net.peer_auth_failures << "\r\n"
     << "peers_authenticated:" << ctx.net.peers_authenticated << "\r\n"
+    << "loop_naps:" << ctx.loop.naps << "\r\n"
+    << "loop_nap_hits:" << ctx.loop.nap_hits << "\r\n"
     << "gets:" << c.gets << "\r\n"
     << "keyspace_hits:" << c.hits << "\r\n"
     << "keyspace_misses:" << c.misses << "\r\n"

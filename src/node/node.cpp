@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <chrono>
 #include <csignal>
 #include <functional>
 #include <iostream>
@@ -18,6 +19,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "dkv/log/log.hpp"
+#include "dkv/net/event_loop.hpp"
 #include "dkv/net/spawn.hpp"
 #include "dkv/node/cluster_manager.hpp"
 #include "dkv/node/durable_log.hpp"
@@ -192,7 +194,7 @@ int run_node(const config::node_config& cfg) {
   std::cout << "READY " << bound.address().to_string() << ":" << bound.port() << std::endl;
   if (cfg.repl) console.start();
 
-  ioc.run();
+  net::run_loop(ioc, std::chrono::microseconds(cfg.loop_nap_us), ctx.loop);
   helper.join();
   log::info() << "stopped";
   return 0;

@@ -205,6 +205,22 @@ class RespTest(NodeTestCase):
         r = run(cli + ["get", "k"])
         self.assertEqual((r.returncode, r.stdout), (0, b"v\n"), r.stderr)
 
+    def test_redis_benchmark_while_the_loop_naps(self):
+        """50 connections of redis-benchmark keep the node's loop busy enough
+        to nap (--loop-nap-us 100: from one request per 100 us): every
+        request is answered (redis-benchmark stops at the first error), and
+        INFO counts the naps; with --loop-nap-us 0 the loop never naps."""
+        for nap, naps in ((100, True), (0, False)):
+            node = self.start_node(node_id="nap%d" % nap, loop_nap_us=nap)
+            r = run(["redis-benchmark", "-h", "127.0.0.1", "-p", str(node.port), "-c", "50",
+                     "-n", "20000", "-r", "1000", "-t", "set,get", "-q"])
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertNotIn(b"ERR", r.stdout + r.stderr)
+            info = self.info(node)
+            self.assertGreaterEqual(int(info["total_commands_processed"]), 40000)
+            self.assertEqual(int(info["loop_naps"]) > 0, naps, info)
+            self.assertEqual(int(info["loop_nap_hits"]) > 0, naps, info)
+
     @unittest.skipUnless(shutil.which("nc"), "nc is not on PATH")
     def test_nc(self):
         r = run(["sh", "-c", "printf 'SET a 1\\r\\nGET a\\r\\n' | nc -q1 127.0.0.1 %d"

@@ -471,4 +471,14 @@ BOOST_AUTO_TEST_CASE(limits_for_idle_and_preauth) {
              "--max-preauth-bytes must be between 256 and 16777216");
 }
 
+BOOST_AUTO_TEST_CASE(loop_nap) {
+  BOOST_TEST(ok({"--id", "n1", "--peer-addr", "h:1"}).loop_nap_us == 10u);
+  BOOST_TEST(ok({"--id", "n1", "--peer-addr", "h:1", "--loop-nap-us", "0"}).loop_nap_us == 0u);
+  BOOST_TEST(ok({"--id", "n1", "--peer-addr", "h:1", "--loop-nap-us", "50"}).loop_nap_us == 50u);
+  BOOST_TEST(error({"--id", "n1", "--peer-addr", "h:1", "--loop-nap-us", "1001"}) ==
+             "--loop-nap-us must be between 0 and 1000");
+  BOOST_TEST(error({"--id", "n1", "--peer-addr", "h:1", "--loop-nap-us", "ten"}) ==
+             "invalid --loop-nap-us 'ten': expected a number");
+}
+
 BOOST_AUTO_TEST_SUITE_END()

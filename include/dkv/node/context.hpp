@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 
+#include "dkv/net/event_loop.hpp"
 #include "dkv/node/engine.hpp"
 
 namespace dkv::node {
@@ -80,6 +81,7 @@ struct context {
   security sec;
   engine eng;
   server_counters net;
+  net::loop_counters loop;
   snapshot_stats snapshots;
   const cluster_manager* cluster = nullptr;  // set once the node has one
   std::uint64_t recovery_ms = 0;
