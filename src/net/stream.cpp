@@ -84,6 +84,58 @@ class parking final : public resumable {
   std::optional<handler_type> handler_;
 };
 
+// Writes a connection's replies. Most fit in the socket's send buffer: they
+// are written at once, with no asynchronous operation and no deadline. What
+// the socket does not take (or an error) goes the asynchronous way,
+// piecewise, so that the timeout measures progress, not the whole reply.
+class reply_writer final : public flusher {
+ public:
+  reply_writer(asio::ip::tcp::socket& socket, deadline& dl, const stream_limits& limits)
+      : socket_(socket), dl_(dl), limits_(limits) {}
+
+  // Writes what the socket takes now. True when that was all of `out`,
+  // which is then cleared; otherwise write_rest() must follow.
+  bool try_write(std::string& out) {
+    written_ = 0;
+    if (!out.empty()) {
+      boost::system::error_code ec;
+      written_ = socket_.write_some(asio::buffer(out), ec);
+    }
+    if (written_ < out.size()) return false;
+    out.clear();
+    return true;
+  }
+  // The rest of `out` after try_write(). False when the connection failed.
+  asio::awaitable<bool> write_rest(std::string& out) {
+    while (written_ < out.size()) {
+      dl_.arm(clock::now() + limits_.write_timeout);
+      auto [ec, n] = co_await socket_.async_write_some(
+          asio::buffer(out.data() + written_, out.size() - written_),
+          asio::as_tuple(asio::use_awaitable));
+      dl_.disarm();
+      if (dl_.fired()) ended_ = stream_end::slow_writer;
+      else if (ec) ended_ = stream_end::closed;
+      if (ended_) co_return false;
+      written_ += n;
+    }
+    out.clear();
+    co_return true;
+  }
+  asio::awaitable<bool> flush(std::string& out) override {
+    if (try_write(out)) co_return true;
+    co_return co_await write_rest(out);
+  }
+  // Why the stream must end, once a write failed.
+  std::optional<stream_end> ended() const { return ended_; }
+
+ private:
+  asio::ip::tcp::socket& socket_;
+  deadline& dl_;
+  const stream_limits& limits_;
+  std::size_t written_ = 0;  // bytes of the current `out` written
+  std::optional<stream_end> ended_;
+};
+
 }  // namespace
 
 asio::awaitable<stream_end> run_stream(asio::ip::tcp::socket& socket, read_buffer& buf,
@@ -95,6 +147,7 @@ asio::awaitable<stream_end> run_stream(asio::ip::tcp::socket& socket, read_buffe
   socket.non_blocking(true, nb_error);
   if (nb_error) co_return stream_end::closed;
   parking parked;
+  reply_writer writer(socket, dl, limits);
   std::string out;
   std::size_t need = 0;
   // Since when the bytes at the front of `buf` have been an incomplete request.
@@ -112,32 +165,18 @@ asio::awaitable<stream_end> run_stream(asio::ip::tcp::socket& socket, read_buffe
       bool keep_open = true;
       if (r.settle && !handler.try_settle()) {
         if (handler.park(parked)) co_await parked.wait();
-        if (!handler.try_settle()) keep_open = co_await handler.settle(out);
+        if (!handler.try_settle()) keep_open = co_await handler.settle(out, writer);
+        if (writer.ended()) co_return *writer.ended();
       }
       if (out.size() > limits.max_output) {
         boost::system::error_code ignored;
         socket.close(ignored);
         co_return stream_end::output_limit;
       }
-      // Most replies fit in the socket's send buffer: write them at once,
-      // with no asynchronous operation and no deadline. What the socket does
-      // not take (or an error) goes the asynchronous way, piecewise, so that
-      // the timeout measures progress, not the whole reply.
-      std::size_t off = 0;
-      if (!out.empty()) {
-        boost::system::error_code ec;
-        off = socket.write_some(asio::buffer(out), ec);
+      if (!writer.try_write(out)) {
+        const bool written = co_await writer.write_rest(out);
+        if (!written) co_return *writer.ended();
       }
-      while (off < out.size()) {
-        dl.arm(clock::now() + limits.write_timeout);
-        auto [ec, n] =
-            co_await socket.async_write_some(asio::buffer(out.data() + off, out.size() - off), token);
-        dl.disarm();
-        if (dl.fired()) co_return stream_end::slow_writer;
-        if (ec) co_return stream_end::closed;
-        off += n;
-      }
-      out.clear();
       if (new_partial) partial_since = clock::now();
       if (r.close || !keep_open) {
         boost::system::error_code ignored;

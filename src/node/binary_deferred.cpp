@@ -27,7 +27,7 @@ void reply_outcome(std::string& out, std::uint8_t op, std::uint32_t rid, const k
 }  // namespace
 
 void binary_handler::defer_request(deferred_request d) {
-  open_group(group_cost(d));
+  open_group(cost_of(d));
   deferred_.push_back(std::move(d));
   defer();
 }
@@ -59,25 +59,26 @@ bool binary_handler::join_group(std::uint8_t op, std::uint8_t flags, std::uint32
   }
   const bool key_in_group = std::any_of(deferred_.begin(), deferred_.end(),
                                         [&](const auto& g) { return g.key == d.key; });
-  if (!admit_to_group(deferred_.size(), key_in_group, group_cost(d), out_size)) return false;
+  if (!admit_to_group(deferred_.size(), key_in_group, cost_of(d), out_size)) return false;
   deferred_.push_back(std::move(d));
   return true;
 }
 
-std::uint64_t binary_handler::group_cost(const deferred_request& d) const {
-  if (d.op == static_cast<std::uint8_t>(proto::opcode::put)) return reply_overhead + d.value.size();
-  if (d.op != static_cast<std::uint8_t>(proto::opcode::get)) return reply_overhead;
-  return reply_overhead + router_.get_bound(d.key);
+session_handler::group_cost binary_handler::cost_of(const deferred_request& d) const {
+  if (d.op == static_cast<std::uint8_t>(proto::opcode::put))
+    return {reply_overhead + d.value.size(), false};
+  if (d.op != static_cast<std::uint8_t>(proto::opcode::get)) return {reply_overhead, false};
+  return get_cost(d.key, reply_overhead);
 }
 
-asio::awaitable<void> binary_handler::run_deferred(std::string& out) {
+asio::awaitable<void> binary_handler::run_deferred(std::string& out, net::flusher& early) {
   // In place: handle() runs again only once this returns, and the vector
   // keeps its capacity for the next group.
   std::vector<deferred_request>& group = deferred_;
   if (group.front().op == static_cast<std::uint8_t>(proto::opcode::mget)) {
     co_await run_mget(group.front(), out);
   } else {
-    co_await run_group(group, out);
+    co_await run_group(group, out, early);
   }
   group.clear();
 }
@@ -91,9 +92,9 @@ router::op binary_handler::key_op(std::uint8_t op) noexcept {
 }
 
 asio::awaitable<void> binary_handler::run_group(std::vector<deferred_request>& group,
-                                                std::string& out) {
+                                                std::string& out, net::flusher& early) {
   // What this node serves by itself is done now; the rest runs at once
-  // (router::run_many: one batch per owning node).
+  // (router::run_group: one batch per owning node, remote GETs in one MGET).
   std::vector<key_outcome> outcomes(group.size());
   std::vector<router::request> elsewhere;
   std::vector<std::size_t> elsewhere_at;  // their places in the group
@@ -113,9 +114,12 @@ asio::awaitable<void> binary_handler::run_group(std::vector<deferred_request>& g
         {key_op(d.op), std::move(d.key), std::move(d.value), condition_of(d.flags)});
     elsewhere_at.push_back(i);
   }
-  if (!elsewhere.empty()) co_await router_.run_many(elsewhere);
-  for (std::size_t j = 0; j < elsewhere.size(); ++j)
+  if (!elsewhere.empty()) co_await router_.run_group(elsewhere);
+  std::vector<router::request*> alone(group.size(), nullptr);  // GETs to run now, one by one
+  for (std::size_t j = 0; j < elsewhere.size(); ++j) {
     outcomes[elsewhere_at[j]] = std::move(elsewhere[j].outcome);
+    if (elsewhere[j].alone) alone[elsewhere_at[j]] = &elsewhere[j];
+  }
   // The writes made here are acknowledged once the log has them, as any
   // routed write is (router::run); if it fails first, they answer IO_ERROR.
   bool durable = true;
@@ -123,8 +127,20 @@ asio::awaitable<void> binary_handler::run_group(std::vector<deferred_request>& g
   if (!durable)
     for (const std::size_t i : written_here)
       outcomes[i] = {status::io_error, {}, ctx_.eng.write_failure()};
-  for (std::size_t i = 0; i < group.size(); ++i)
-    reply_outcome(out, group[i].op, group[i].rid, outcomes[i]);
+  for (std::size_t i = 0; i < group.size(); ++i) {
+    if (!alone[i]) {
+      reply_outcome(out, group[i].op, group[i].rid, outcomes[i]);
+      continue;
+    }
+    // Its value is dropped once in `out`, which is written out past the
+    // reply budget: one such value at a time.
+    const key_outcome o = co_await router_.get(std::move(alone[i]->key));
+    reply_outcome(out, group[i].op, group[i].rid, o);
+    if (out.size() >= net::reply_budget) {
+      const bool written = co_await early.flush(out);
+      if (!written) co_return;
+    }
+  }
 }
 
 asio::awaitable<void> binary_handler::run_mget(deferred_request& d, std::string& out) {

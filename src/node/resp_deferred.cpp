@@ -28,6 +28,14 @@ bool failed(std::string& out, const key_outcome& o) {
   return true;
 }
 
+// The reply of a grouped GET or SET.
+void grouped_reply(std::string& out, router::op kind, const key_outcome& o) {
+  if (failed(out, o)) return;
+  if (o.code != status::ok) resp::null_bulk(out);
+  else if (kind == router::op::get) resp::bulk(out, o.value);
+  else resp::ok(out);
+}
+
 // `GET key` or `SET key value`, with no options: the commands a group takes.
 template <class S>
 bool plain_get_or_set(const std::vector<S>& a) {
@@ -43,18 +51,18 @@ bool resp_handler::join_group(std::size_t out_size) {
     return false;
   const bool key_in_group = std::any_of(deferred_.begin(), deferred_.end(),
                                         [&](const auto& c) { return c[1] == args_[1]; });
-  if (!admit_to_group(deferred_.size(), key_in_group, group_cost(), out_size)) return false;
+  if (!admit_to_group(deferred_.size(), key_in_group, cost_of_args(), out_size)) return false;
   deferred_.emplace_back(args_.begin(), args_.end());
   return true;
 }
 
-std::uint64_t resp_handler::group_cost() const {
-  if (!plain_get_or_set(args_)) return reply_overhead;
-  if (args_.size() == 3) return reply_overhead + args_[2].size();
-  return reply_overhead + router_.get_bound(args_[1]);
+session_handler::group_cost resp_handler::cost_of_args() const {
+  if (!plain_get_or_set(args_)) return {reply_overhead, false};
+  if (args_.size() == 3) return {reply_overhead + args_[2].size(), false};
+  return get_cost(args_[1], reply_overhead);
 }
 
-boost::asio::awaitable<void> resp_handler::run_deferred(std::string& out) {
+boost::asio::awaitable<void> resp_handler::run_deferred(std::string& out, net::flusher& early) {
   // In place: handle() runs again only once this returns.
   auto& group = deferred_;
   if (group.size() == 1) {
@@ -68,12 +76,20 @@ boost::asio::awaitable<void> resp_handler::run_deferred(std::string& out) {
       requests.push_back({get ? router::op::get : router::op::put, std::move(c[1]),
                           get ? std::string() : std::move(c[2])});
     }
-    co_await router_.run_many(requests);
-    for (const auto& r : requests) {
-      if (failed(out, r.outcome)) continue;
-      if (r.outcome.code != status::ok) resp::null_bulk(out);
-      else if (r.kind == router::op::get) resp::bulk(out, r.outcome.value);
-      else resp::ok(out);
+    co_await router_.run_group(requests);
+    for (auto& r : requests) {
+      if (!r.alone) {
+        grouped_reply(out, r.kind, r.outcome);
+        continue;
+      }
+      // Its value is dropped once in `out`, which is written out past the
+      // reply budget: one such value at a time.
+      const key_outcome o = co_await router_.get(std::move(r.key));
+      grouped_reply(out, r.kind, o);
+      if (out.size() >= net::reply_budget) {
+        const bool written = co_await early.flush(out);
+        if (!written) break;
+      }
     }
   }
   group.clear();

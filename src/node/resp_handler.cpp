@@ -328,7 +328,7 @@ bool resp_handler::defer_unless_local(std::size_t first, std::size_t end, std::s
 }
 
 void resp_handler::defer_command() {
-  open_group(group_cost());
+  open_group(cost_of_args());
   deferred_.emplace_back(args_.begin(), args_.end());
   defer();
 }

@@ -80,8 +80,8 @@ bool router::local_write(std::string_view key) const {
   return cluster_.route_key(key).where == route::kind::local;
 }
 
-std::uint64_t router::get_bound(std::string_view key) {
-  if (!local_read(key)) return ctx_.lim.max_frame;
+std::optional<std::uint64_t> router::local_get_size(std::string_view key) const {
+  if (!local_read(key)) return std::nullopt;
   const auto v = ctx_.eng.get(key);
   return v ? v->size() : 0;
 }

@@ -26,11 +26,25 @@ void session_handler::prefetch_batch(std::string_view in) {
   if (batch_keys_.size() > 1) ctx_.eng.data().prefetch(batch_keys_);
 }
 
-bool session_handler::admit_to_group(std::size_t size, bool key_in_group, std::uint64_t cost,
+session_handler::group_cost session_handler::get_cost(std::string_view key,
+                                                      std::uint64_t overhead) const {
+  if (const auto size = router_.local_get_size(key)) return {overhead + *size, false};
+  return {overhead, true};
+}
+
+void session_handler::open_group(group_cost cost) noexcept {
+  group_bytes_ = cost.bytes + (cost.remote_read ? ctx_.lim.max_frame : 0);
+  group_reads_remote_ = cost.remote_read;
+}
+
+bool session_handler::admit_to_group(std::size_t size, bool key_in_group, group_cost cost,
                                      std::size_t out_size) noexcept {
-  if (size >= max_group || key_in_group || out_size + group_bytes_ + cost > ctx_.lim.max_output)
+  const std::uint64_t bytes =
+      cost.bytes + (cost.remote_read && !group_reads_remote_ ? ctx_.lim.max_frame : 0);
+  if (size >= max_group || key_in_group || out_size + group_bytes_ + bytes > ctx_.lim.max_output)
     return false;
-  group_bytes_ += cost;
+  group_bytes_ += bytes;
+  group_reads_remote_ = group_reads_remote_ || cost.remote_read;
   return true;
 }
 
@@ -45,7 +59,7 @@ bool session_handler::park(net::resumable& r) {
   return !deferred_ && ctx_.eng.log().resume_after_flush(r);
 }
 
-boost::asio::awaitable<bool> session_handler::settle(std::string& out) {
+boost::asio::awaitable<bool> session_handler::settle(std::string& out, net::flusher& early) {
   const std::uint64_t lsn = pending_lsn_, synced = synced_lsn_;
   pending_lsn_ = synced_lsn_ = 0;
   auto& log = ctx_.eng.log();
@@ -60,7 +74,7 @@ boost::asio::awaitable<bool> session_handler::settle(std::string& out) {
   }
   if (deferred_) {
     deferred_ = false;
-    co_await run_deferred(out);
+    co_await run_deferred(out, early);
   }
   co_return true;
 }

@@ -5,6 +5,7 @@ Migration under load is in test_cluster_migration.py."""
 
 import os
 import random
+import re
 import signal
 import subprocess
 import time
@@ -184,6 +185,49 @@ class FormationTest(NodeTestCase):
         self.assertEqual(resp.cmd("DEL", k3, k3, k2, "none", k3), b":2\r\n")
         self.assertEqual(resp.cmd("EXISTS", k3, k2, k1, k1), b":2\r\n")
         resp.close()
+
+    def test_pipelined_gets_of_big_remote_values_are_answered_within_bounds(self):
+        """A member reads a group's GETs for other nodes' keys with one MGET
+        per owner, bounded by --max-frame together; when their values pass
+        it, each of those GETs runs alone and its reply goes out before the
+        next is fetched: 40 pipelined GETs of 700 KB remote values (28 MB)
+        are all answered, in order, on both doors, while the member's peak
+        memory grows by far less than their sum."""
+        n1, n2, n3 = nodes = self.start_cluster(3, max_frame=1 << 20)
+        by_id = {n.id: n for n in nodes}
+        c = self.binary(n1)
+        owned = {n.id: [] for n in nodes}
+        for i in range(200):
+            before = [cluster_state(n)["keys"] for n in nodes]
+            key = b"g%d" % i
+            self.assertEqual(c.put(key, key).status, OK)
+            after = [cluster_state(n)["keys"] for n in nodes]
+            owned[nodes[[a - x for a, x in zip(after, before)].index(1)].id].append(key)
+        remote = [(k, by_id[o]) for o in ("n2", "n3") for k in owned[o][:20]]
+        self.assertEqual(len(remote), 40, owned)
+        values = {}
+        for i, (key, owner) in enumerate(remote):  # put at the owners: n1 sees none of it
+            values[key] = bytes([65 + i % 26]) * 700000
+            self.assertEqual(self.binary(owner).put(key, values[key]).status, OK)
+        local = owned["n1"][0]
+        keys = [k for k, _ in remote[:20]] + [local, b"none"] + [k for k, _ in remote[20:]]
+        want = [values.get(k, k if k == local else None) for k in keys]
+
+        def peak_kib():
+            with open("/proc/%d/status" % n1.pid) as f:
+                status = f.read()
+            return int(re.search(r"^VmHWM:\s+(\d+) kB", status, re.M).group(1))
+
+        peak = peak_kib()
+        replies = c.batch([(GET, b(k)) for k in keys], window=len(keys))
+        self.assertEqual([r.value if r.status == OK else None for r in replies], want)
+        resp = RespClient(n1.port)
+        resp.send(b"".join(multibulk("GET", k) for k in keys))
+        for k, v in zip(keys, want):
+            reply = resp.read_reply()
+            self.assertEqual(reply, b"$-1\r\n" if v is None else b"$%d\r\n%s\r\n" % (len(v), v), k)
+        resp.close()
+        self.assertLess(peak_kib() - peak, 16 * 1024)  # 28 MB of values went through
 
 
 class JoinTest(NodeTestCase):

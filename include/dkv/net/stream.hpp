@@ -43,6 +43,18 @@ class resumable {
   ~resumable() = default;
 };
 
+// Writes replies before the handler has finished settling them (a long
+// group's replies, as they come).
+class flusher {
+ public:
+  // Writes all of `out` and clears it. False when the connection failed: the
+  // stream ends once settle() returns.
+  virtual boost::asio::awaitable<bool> flush(std::string& out) = 0;
+
+ protected:
+  ~flusher() = default;
+};
+
 class stream_handler {
  public:
   virtual ~stream_handler() = default;
@@ -60,9 +72,10 @@ class stream_handler {
   // with neither allocation nor a trip through the scheduler. False when
   // nothing is scheduled that could settle them.
   virtual bool park(resumable& r) = 0;
-  // Waits until the replies may be sent. It may replace `out`; false closes
-  // the connection after writing it.
-  virtual boost::asio::awaitable<bool> settle(std::string& out) = 0;
+  // Waits until the replies may be sent. It may replace `out`, or write a
+  // front part of it through `early`; false closes the connection after
+  // writing it.
+  virtual boost::asio::awaitable<bool> settle(std::string& out, flusher& early) = 0;
   // True for connections that stream_limits::idle_timeout must not close
   // (a peer's link, which the other node keeps open on purpose).
   virtual bool keep_when_idle() const noexcept { return false; }

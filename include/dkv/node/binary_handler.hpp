@@ -29,7 +29,7 @@ class binary_handler final : public session_handler {
 
  private:
   net::consume_result handle(std::string_view in, std::string& out) override;
-  boost::asio::awaitable<void> run_deferred(std::string& out) override;
+  boost::asio::awaitable<void> run_deferred(std::string& out, net::flusher& early) override;
   void write_lost(std::string& out, std::string_view why) override;
   void collect_keys(std::string_view in, std::vector<std::string_view>& keys,
                     std::size_t max) override;
@@ -64,12 +64,12 @@ class binary_handler final : public session_handler {
   // deferred request opens a group; while it is open, later client GET, PUT
   // and DEL requests on keys not yet in it join it (local ones too, to keep
   // the replies in order) and the group runs at once, its forwarded
-  // requests sent to each owner as one batch (router::run_many, one write
-  // and one wait per owner): a pipelining client pays one
-  // round trip to the owners per group, not one per request. Distinct keys
-  // keep per-key order whatever order the owners answer in. An MGET runs
-  // alone. A group's replies stay under --max-output-bytes even if every
-  // remote GET returned the largest value a frame can hold.
+  // requests sent to each owner as one batch (router::run_group, one write
+  // and one wait per owner, its GETs as one MGET): a pipelining client pays
+  // one round trip to the owners per group, not one per request. Distinct
+  // keys keep per-key order whatever order the owners answer in. An MGET
+  // runs alone. A group's replies stay under --max-output-bytes however
+  // large the values its remote GETs find (session_handler::group_cost).
   struct deferred_request {
     std::uint8_t op = 0;
     std::uint8_t flags = 0;
@@ -85,11 +85,12 @@ class binary_handler final : public session_handler {
   bool join_group(std::uint8_t op, std::uint8_t flags, std::uint32_t rid, std::string_view body,
                   std::size_t out_size);
   // The most reply bytes (and copied value bytes) `d` can add while grouped.
-  std::uint64_t group_cost(const deferred_request& d) const;
+  group_cost cost_of(const deferred_request& d) const;
   static router::op key_op(std::uint8_t op) noexcept;
   // Runs a group of GET, PUT and DEL requests (one alone too) and appends
   // their replies in order.
-  boost::asio::awaitable<void> run_group(std::vector<deferred_request>& group, std::string& out);
+  boost::asio::awaitable<void> run_group(std::vector<deferred_request>& group, std::string& out,
+                                         net::flusher& early);
   boost::asio::awaitable<void> run_mget(deferred_request& d, std::string& out);
 
   std::vector<deferred_request> deferred_;

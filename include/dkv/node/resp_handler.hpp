@@ -24,7 +24,7 @@ class resp_handler final : public session_handler {
   void write_lost(std::string& out, std::string_view why) override;
   void collect_keys(std::string_view in, std::vector<std::string_view>& keys,
                     std::size_t max) override;
-  boost::asio::awaitable<void> run_deferred(std::string& out) override;
+  boost::asio::awaitable<void> run_deferred(std::string& out, net::flusher& early) override;
   // Executes args_; returns false when the connection must close (QUIT).
   bool execute(std::string& out);
   // AUTH and HELLO (the commands a client may send before authenticating).
@@ -42,12 +42,13 @@ class resp_handler final : public session_handler {
   // on the binary door (binary_handler.hpp): the first deferred command
   // opens a group; while it is open, later plain `GET key` and `SET key
   // value` commands on keys not yet in it join it, and the group runs at
-  // once, its forwards sent to each owner as one batch. A command on several
-  // keys runs alone. Replies stay in order and under --max-output-bytes.
+  // once, its forwards sent to each owner as one batch (its GETs as one
+  // MGET, router::run_group). A command on several keys runs alone. Replies
+  // stay in order and under --max-output-bytes.
   // Adds args_ to the open group; false when it must wait for the next one.
   bool join_group(std::size_t out_size);
   // The most reply (and copied value) bytes args_ can add to a group.
-  std::uint64_t group_cost() const;
+  group_cost cost_of_args() const;
   // Runs one deferred command through the router and appends its reply.
   boost::asio::awaitable<void> run_command(std::vector<std::string> a, std::string& out);
 

@@ -41,10 +41,9 @@ class router {
   // True when this node owns `key` (writes apply here).
   bool local_write(std::string_view key) const;
 
-  // The most value bytes a GET of `key` can return now: the stored value's
-  // size when this node serves it, the largest value a frame holds when
-  // another node does.
-  std::uint64_t get_bound(std::string_view key);
+  // The size of the value a GET of `key` returns when this node serves it
+  // now (0: none); nullopt when another node does.
+  std::optional<std::uint64_t> local_get_size(std::string_view key) const;
 
   enum class op { get, put, del };
   // run()'s synchronous path: the outcome when this node serves `key` by
@@ -60,12 +59,21 @@ class router {
     std::string value;  // put
     put_condition cond = put_condition::always;
     key_outcome outcome{protocol::status::internal, {}, "request failed"};  // if it threw
+    bool alone = false;  // run_group: not run; the caller runs it with get()
   };
   // Runs requests together: those whose keys other nodes own go to each
   // owner as one batch (one write, one wait on the link); the others, and
   // any the owner refused (NOT_OWNER: the ring changed meanwhile), run as
   // run() runs one (local writes wait for the log).
   boost::asio::awaitable<void> run_many(std::vector<request>& requests);
+  // run_many for a connection's group of requests, except that the GETs
+  // other nodes serve are read with one mget(), in flight with the rest:
+  // their values are --max-frame bytes at most together, and each owner
+  // sends its part in one reply. When that read fails (values past
+  // --max-frame, an owner unreachable), its GETs are left `alone`: the
+  // caller runs each with get() as it writes the replies, so that only one
+  // of those values is held at a time.
+  boost::asio::awaitable<void> run_group(std::vector<request>& requests);
 
   // The values of one MGET's keys, at most --max-frame bytes of them.
   struct mget_values {
@@ -105,6 +113,7 @@ class router {
   boost::asio::awaitable<void> run_one(request& r);
   // mget()'s parts (router_mget.cpp).
   class mget_run;
+  boost::asio::awaitable<void> mget_into(std::vector<std::string> keys, mget_values& got);
 
   context& ctx_;
   cluster_manager& cluster_;

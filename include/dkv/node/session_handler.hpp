@@ -37,15 +37,16 @@ class session_handler : public net::stream_handler {
   net::consume_result on_bytes(std::string_view in, std::string& out) final;
   bool try_settle() final;
   bool park(net::resumable& r) final;
-  boost::asio::awaitable<bool> settle(std::string& out) final;
+  boost::asio::awaitable<bool> settle(std::string& out, net::flusher& early) final;
 
  protected:
   // Parses and serves requests (the on_bytes contract). After defer(), it
   // may consume more requests only by deferring them as well; it returns
   // having consumed every request it deferred.
   virtual net::consume_result handle(std::string_view in, std::string& out) = 0;
-  // Runs the deferred request and appends its reply.
-  virtual boost::asio::awaitable<void> run_deferred(std::string& out) = 0;
+  // Runs the deferred request and appends its reply; it may write `out`
+  // through `early` meanwhile, and stops early if that fails.
+  virtual boost::asio::awaitable<void> run_deferred(std::string& out, net::flusher& early) = 0;
   // Appends the protocol's error reply for a batch whose writes may be lost.
   virtual void write_lost(std::string& out, std::string_view why) = 0;
   // Appends to `keys` the (first) key of each complete data request at the
@@ -80,13 +81,25 @@ class session_handler : public net::stream_handler {
 
   // The open group of deferred requests (each front end keeps its own list)
   // takes at most max_group, never the same key twice, and only as long as
-  // its replies, at `cost` bytes each at most, fit under --max-output-bytes
-  // with the replies already in `out`.
+  // its replies, at their cost at most, fit under --max-output-bytes with
+  // the replies already in `out`.
   static constexpr std::size_t max_group = 64;
+  // What a request may add to its group's replies: `bytes` of its own, and
+  // for a GET that another node serves, a share of the group's one
+  // router::run_group read of such keys, whose values --max-frame bounds
+  // together: --max-frame for the group's first such GET, nothing for the
+  // others. (A GET whose read failed is run again alone, its reply written
+  // out before the next one: net::flusher.)
+  struct group_cost {
+    std::uint64_t bytes = 0;
+    bool remote_read = false;
+  };
+  // The cost of a GET of `key` with `overhead` bytes of reply besides the value.
+  group_cost get_cost(std::string_view key, std::uint64_t overhead) const;
   // Starts the group's reply bytes with its first request's cost.
-  void open_group(std::uint64_t cost) noexcept { group_bytes_ = cost; }
+  void open_group(group_cost cost) noexcept;
   // Whether a request joins a group of `size` (and counts its cost if so).
-  bool admit_to_group(std::size_t size, bool key_in_group, std::uint64_t cost,
+  bool admit_to_group(std::size_t size, bool key_in_group, group_cost cost,
                       std::size_t out_size) noexcept;
 
   context& ctx_;
@@ -99,7 +112,8 @@ class session_handler : public net::stream_handler {
   bool pipelining_ = false;  // the last batch held more than one request
   std::uint64_t pending_lsn_ = 0;
   std::uint64_t synced_lsn_ = 0;
-  std::uint64_t group_bytes_ = 0;  // the open group's replies at most
+  std::uint64_t group_bytes_ = 0;     // the open group's replies at most
+  bool group_reads_remote_ = false;  // it holds a GET another node serves
   bool deferred_ = false;
   bool authenticated_;
   bool auth_logged_ = false;  // a failed AUTH or pre-auth refusal was logged
