@@ -30,10 +30,12 @@ constexpr std::chrono::milliseconds max_backoff{2000};
 constexpr std::chrono::seconds handshake_timeout{5};
 }  // namespace
 
-link::link(asio::any_io_executor ex, config::host_port addr, peer_credentials creds)
+link::link(asio::any_io_executor ex, config::host_port addr, peer_credentials creds,
+           std::uint32_t max_frame)
     : ex_(ex),
       addr_(std::move(addr)),
       creds_(std::move(creds)),
+      max_frame_(max_frame),
       socket_(ex),
       write_signal_(ex, asio::steady_timer::time_point::max()),
       // A new link counts as heard from now: a peer just learned of is not
@@ -184,7 +186,7 @@ asio::awaitable<std::string> link::handshake_steps(net::read_buffer& buf) {
 
 asio::awaitable<std::string> link::read_ok(net::read_buffer& buf, std::string& rest) {
   for (;;) {
-    const auto f = protocol::parse_frame(buf.data(), protocol::default_max_frame);
+    const auto f = protocol::parse_frame(buf.data(), max_frame_);
     if (f.state == protocol::parse_state::bad) co_return "handshake: " + std::string(f.why);
     if (f.state == protocol::parse_state::complete) {
       const auto r = protocol::decode_reply(f.body);
@@ -208,7 +210,7 @@ asio::awaitable<void> link::run_reader(net::read_buffer& buf) {
   // `buf` may hold bytes that arrived with the end of the handshake.
   for (;;) {
     for (;;) {
-      const auto f = protocol::parse_frame(buf.data(), protocol::default_max_frame);
+      const auto f = protocol::parse_frame(buf.data(), max_frame_);
       if (f.state == protocol::parse_state::need_more) break;
       if (f.state == protocol::parse_state::bad) {
         last_error_ = "bad frame from peer: " + std::string(f.why);

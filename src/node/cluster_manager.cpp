@@ -142,7 +142,8 @@ link& cluster_manager::link_to(const member& m) {
   auto it = links_.find(m.id);
   const auto addr = config::parse_host_port(m.address);
   if (it == links_.end()) {
-    auto l = std::make_shared<link>(ex_, addr.value_or(config::host_port{}), credentials());
+    auto l = std::make_shared<link>(ex_, addr.value_or(config::host_port{}), credentials(),
+                                    ctx_.lim.max_frame);
     it = links_.emplace(m.id, std::move(l)).first;
   } else if (addr) {
     it->second->set_address(*addr);
@@ -325,7 +326,7 @@ asio::awaitable<void> cluster_manager::run_heartbeats() {
 }
 
 asio::awaitable<std::string> cluster_manager::join(config::host_port addr) {
-  auto l = std::make_shared<link>(ex_, addr, credentials());
+  auto l = std::make_shared<link>(ex_, addr, credentials(), ctx_.lim.max_frame);
   const std::uint32_t rid = l->next_rid();
   std::string frame;
   proto::encode_join(frame, rid, ctx_.me.id, ctx_.me.address);

@@ -19,6 +19,19 @@ SEED = int(os.environ.get("DKV_TEST_SEED") or time.time())
 
 
 class FormationTest(NodeTestCase):
+    def keys_by_owner(self, nodes, prefix, count):
+        """PUTs keys prefix0.. (value = key) through nodes[0], one at a time,
+        and tells each key's owner by the key counts: {node id: [keys]}."""
+        c = self.binary(nodes[0])
+        owned = {n.id: [] for n in nodes}
+        for i in range(count):
+            before = [cluster_state(n)["keys"] for n in nodes]
+            key = prefix + b"%d" % i
+            self.assertEqual(c.put(key, key).status, OK)
+            after = [cluster_state(n)["keys"] for n in nodes]
+            owned[nodes[[a - x for a, x in zip(after, before)].index(1)].id].append(key)
+        return owned
+
     def test_three_nodes_serve_every_key_through_every_node(self):
         nodes = self.start_cluster(3)
         states = [cluster_state(n) for n in nodes]
@@ -154,13 +167,7 @@ class FormationTest(NodeTestCase):
         each distinct key once, however often it is listed."""
         n1, n2, n3 = nodes = self.start_cluster(3, max_frame=1 << 20)
         c = self.binary(n1)
-        owned = {n.id: [] for n in nodes}  # keys by owner, found by key counts
-        for i in range(60):
-            before = [cluster_state(n)["keys"] for n in nodes]
-            key = b"k%d" % i
-            self.assertEqual(c.put(key, key).status, OK)
-            after = [cluster_state(n)["keys"] for n in nodes]
-            owned[nodes[[a - x for a, x in zip(after, before)].index(1)].id].append(key)
+        owned = self.keys_by_owner(nodes, b"k", 60)
         self.assertTrue(all(len(keys) >= 2 for keys in owned.values()), owned)
         k1, k2, k3 = owned["n1"][0], owned["n2"][0], owned["n3"][0]
         asked = [k2, owned["n3"][1], k1, b"none", k3, owned["n2"][1], k2]
@@ -196,13 +203,7 @@ class FormationTest(NodeTestCase):
         n1, n2, n3 = nodes = self.start_cluster(3, max_frame=1 << 20)
         by_id = {n.id: n for n in nodes}
         c = self.binary(n1)
-        owned = {n.id: [] for n in nodes}
-        for i in range(200):
-            before = [cluster_state(n)["keys"] for n in nodes]
-            key = b"g%d" % i
-            self.assertEqual(c.put(key, key).status, OK)
-            after = [cluster_state(n)["keys"] for n in nodes]
-            owned[nodes[[a - x for a, x in zip(after, before)].index(1)].id].append(key)
+        owned = self.keys_by_owner(nodes, b"g", 200)
         remote = [(k, by_id[o]) for o in ("n2", "n3") for k in owned[o][:20]]
         self.assertEqual(len(remote), 40, owned)
         values = {}
@@ -228,6 +229,22 @@ class FormationTest(NodeTestCase):
             self.assertEqual(reply, b"$-1\r\n" if v is None else b"$%d\r\n%s\r\n" % (len(v), v), k)
         resp.close()
         self.assertLess(peak_kib() - peak, 16 * 1024)  # 28 MB of values went through
+
+    def test_values_past_16_mib_cross_peer_links_under_a_larger_max_frame(self):
+        """With --max-frame 32 MiB on every node, a 20 MiB value written and
+        read through a member that does not own it crosses the peer link
+        both ways (a link took no reply over 16 MiB, whatever the flag)."""
+        nodes = self.start_cluster(3, max_frame=32 << 20)
+        owned = self.keys_by_owner(nodes, b"h", 12)
+        key = (owned["n2"] + owned["n3"])[0]
+        value = bytes(range(256)) * (20 << 12)  # 20 MiB
+        c = self.binary(nodes[0])
+        self.assertEqual(c.put(key, value).status, OK)
+        r = c.get(key)
+        self.assertEqual((r.status, len(r.value or b""), r.value == value), (OK, len(value), True))
+        resp = RespClient(nodes[0].port)
+        self.assertEqual(resp.cmd("GET", key), b"$%d\r\n%s\r\n" % (len(value), value))
+        resp.close()
 
 
 class JoinTest(NodeTestCase):

@@ -38,7 +38,11 @@ class link : public std::enable_shared_from_this<link> {
  public:
   using clock = std::chrono::steady_clock;
 
-  link(boost::asio::any_io_executor ex, config::host_port addr, peer_credentials creds);
+  // Replies whose body passes `max_frame` bytes break the connection: give
+  // it the node's --max-frame, which bounds what a peer with the same
+  // setting answers (a value, an MGET's values).
+  link(boost::asio::any_io_executor ex, config::host_port addr, peer_credentials creds,
+       std::uint32_t max_frame);
   link(const link&) = delete;
   link& operator=(const link&) = delete;
 
@@ -85,6 +89,7 @@ class link : public std::enable_shared_from_this<link> {
   boost::asio::any_io_executor ex_;
   config::host_port addr_;
   peer_credentials creds_;
+  std::uint32_t max_frame_;
   boost::asio::ip::tcp::socket socket_;
   boost::asio::steady_timer write_signal_;
   std::string out_;
