@@ -1,5 +1,6 @@
 // kvctl: a scriptable client of the dkv binary protocol.
-//   kvctl [-a host:port] [-t timeout_ms] [--pass-file FILE] get|put|del|mget|ping|stats ARGS...
+//   kvctl [-a host:port] [-t timeout_ms] [--pass-file FILE] [--max-frame BYTES]
+//         get|put|del|mget|ping|stats|health ARGS...
 // Exit status: 0 found/ok, 1 not found, 2 error (message on stderr).
 
 #include <unistd.h>
@@ -28,7 +29,8 @@ constexpr int exit_ok = 0, exit_not_found = 1, exit_error = 2;
 constexpr std::uint32_t rid = 1;
 
 constexpr const char* usage =
-    "usage: kvctl [-a host:port] [-t timeout_ms] [--pass-file FILE] COMMAND [ARGS]\n"
+    "usage: kvctl [-a host:port] [-t timeout_ms] [--pass-file FILE] [--max-frame BYTES]\n"
+    "             COMMAND [ARGS]\n"
     "  get KEY             print the value (exit 1 if not found)\n"
     "  put KEY VALUE|-     write a value ('-' reads it from stdin, binary-safe)\n"
     "  del KEY             delete (exit 1 if it did not exist)\n"
@@ -39,7 +41,9 @@ constexpr const char* usage =
     "                      (joined, none arriving, not leaving), else 1 and why\n"
     "The address defaults to $DKV_ADDR, else 127.0.0.1:8001. A node with --requirepass\n"
     "needs the password: from --pass-file, else $DKV_REQUIREPASS, else the file named\n"
-    "by $DKV_REQUIREPASS_FILE (the node's own variables, so a pod's probes find it).\n";
+    "by $DKV_REQUIREPASS_FILE (the node's own variables, so a pod's probes find it).\n"
+    "--max-frame (else $DKV_MAX_FRAME, else 16 MiB) is the largest reply taken: the\n"
+    "node's --max-frame.\n";
 
 int fail(const std::string& msg) {
   std::cerr << "kvctl: " << msg << std::endl;
@@ -122,11 +126,16 @@ int main(int argc, char** argv) {
   std::string addr_text = env_addr ? env_addr : "127.0.0.1:8001";
   long timeout_ms = 5000;
   std::string pass_file;
+  const char* env_max_frame = std::getenv("DKV_MAX_FRAME");
+  std::string max_frame_text = env_max_frame ? env_max_frame : "";
   std::size_t i = 0;
   for (; i < args.size() && args[i].size() > 1 && args[i][0] == '-'; ++i) {
-    if ((args[i] == "-a" || args[i] == "-t" || args[i] == "--pass-file") && i + 1 < args.size()) {
+    if ((args[i] == "-a" || args[i] == "-t" || args[i] == "--pass-file" ||
+         args[i] == "--max-frame") &&
+        i + 1 < args.size()) {
       if (args[i] == "-a") addr_text = args[++i];
       else if (args[i] == "-t") timeout_ms = std::strtol(args[++i].c_str(), nullptr, 10);
+      else if (args[i] == "--max-frame") max_frame_text = args[++i];
       else pass_file = args[++i];
     } else if (args[i] == "-h" || args[i] == "--help") {
       std::cout << usage;
@@ -143,6 +152,14 @@ int main(int argc, char** argv) {
   const auto addr = dkv::config::parse_host_port(addr_text);
   if (!addr) return fail("invalid address '" + addr_text + "': expected host:port");
   if (timeout_ms <= 0) return fail("invalid timeout");
+  std::uint32_t max_frame = proto::default_max_frame;
+  if (!max_frame_text.empty()) {
+    char* end = nullptr;
+    const unsigned long long v = std::strtoull(max_frame_text.c_str(), &end, 10);
+    if (*end != '\0' || max_frame_text[0] == '-' || v < 1024 || v > (1u << 30))
+      return fail("invalid --max-frame '" + max_frame_text + "': expected 1024 to 1073741824");
+    max_frame = static_cast<std::uint32_t>(v);
+  }
 
   std::string password;
   if (pass_file.empty()) {
@@ -188,8 +205,13 @@ int main(int argc, char** argv) {
   boost::asio::co_spawn(
       ioc,
       [&]() -> boost::asio::awaitable<void> {
-        const auto r = co_await dkv::client::async_call(*addr, std::move(request), rid,
-                                                        std::chrono::milliseconds(timeout_ms));
+        const auto r = co_await dkv::client::async_call(
+            *addr, std::move(request), rid, std::chrono::milliseconds(timeout_ms), max_frame);
+        if (r.has_error() && r.error() == boost::asio::error::message_size) {
+          code = fail(addr->to_string() + ": reply larger than --max-frame (" +
+                      std::to_string(max_frame) + " bytes): give kvctl the node's --max-frame");
+          co_return;
+        }
         if (!r) {
           code = fail(addr->to_string() + ": " + r.error().message());
           co_return;

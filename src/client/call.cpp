@@ -23,7 +23,8 @@ constexpr auto token = asio::as_tuple(asio::use_awaitable);
 asio::awaitable<boost::system::result<reply>> exchange(tcp::socket& sock,
                                                        const config::host_port& addr,
                                                        const std::string& request,
-                                                       std::uint32_t reply_to) {
+                                                       std::uint32_t reply_to,
+                                                       std::uint32_t max_frame) {
   tcp::resolver resolver(sock.get_executor());
   auto [rec, endpoints] =
       co_await resolver.async_resolve(addr.host, std::to_string(addr.port), token);
@@ -37,9 +38,10 @@ asio::awaitable<boost::system::result<reply>> exchange(tcp::socket& sock,
     char head[protocol::header_size];
     auto [hec, hn] = co_await asio::async_read(sock, asio::buffer(head), token);
     if (hec) co_return hec;
-    const auto f = protocol::parse_frame({head, sizeof head}, protocol::default_max_frame);
+    const auto f = protocol::parse_frame({head, sizeof head}, max_frame);
     if (f.state == protocol::parse_state::bad)
-      co_return error_code(asio::error::invalid_argument);
+      co_return error_code(f.error == protocol::status::too_large ? asio::error::message_size
+                                                                  : asio::error::invalid_argument);
     reply r{f.header, std::string(f.header.body_length, '\0')};
     auto [bec, bn] = co_await asio::async_read(sock, asio::buffer(r.body), token);
     if (bec) co_return bec;
@@ -52,13 +54,15 @@ asio::awaitable<boost::system::result<reply>> exchange(tcp::socket& sock,
 asio::awaitable<boost::system::result<reply>> async_call(const config::host_port& addr,
                                                          std::string request,
                                                          std::uint32_t reply_to,
-                                                         std::chrono::milliseconds timeout) {
+                                                         std::chrono::milliseconds timeout,
+                                                         std::uint32_t max_frame) {
   using namespace asio::experimental::awaitable_operators;
   const auto ex = co_await asio::this_coro::executor;
   tcp::socket sock(ex);
   asio::steady_timer timer(ex, timeout);
   auto outcome =
-      co_await (exchange(sock, addr, request, reply_to) || timer.async_wait(asio::use_awaitable));
+      co_await (exchange(sock, addr, request, reply_to, max_frame) ||
+                timer.async_wait(asio::use_awaitable));
   if (outcome.index() == 1) co_return error_code(asio::error::timed_out);
   co_return std::get<0>(std::move(outcome));
 }

@@ -222,7 +222,8 @@ asio::awaitable<void> repl::query(std::string_view addr_text, std::string_view k
   // Nodes of one cluster share their password: use ours (the AUTH reply is skipped).
   if (!ctx_.sec.requirepass.empty()) protocol::encode_auth(request, 0, ctx_.sec.requirepass);
   protocol::encode_get(request, 1, key);
-  const auto r = co_await client::async_call(*addr, std::move(request), 1, query_timeout);
+  const auto r = co_await client::async_call(*addr, std::move(request), 1, query_timeout,
+                                             ctx_.lim.max_frame);
   if (!r) {
     say("error: " + addr->to_string() + ": " + r.error().message());
     co_return;

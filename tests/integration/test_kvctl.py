@@ -81,6 +81,19 @@ class KvctlTest(NodeTestCase):
             r = run([KVCTL, "-a", addr, "-t", "200", "ping"], env=clean_env())
         self.assert_error(r, addr)
 
+    def test_a_value_past_16_mib_needs_the_nodes_max_frame(self):
+        """A node with --max-frame 32 MiB holds a 20 MiB value; kvctl reads it
+        with the same --max-frame (or DKV_MAX_FRAME), and without says why."""
+        node = self.start_node("big", max_frame=32 << 20)
+        value = bytes(range(256)) * (20 << 12)
+        self.assert_result(self.kvctl("put", "big", "-", stdin=value, addr=node.addr), 0, b"OK\n")
+        self.assert_error(self.kvctl("get", "big", addr=node.addr),
+                          "reply larger than --max-frame (16777216 bytes)")
+        self.assert_result(self.kvctl("--max-frame", str(32 << 20), "get", "big", addr=node.addr),
+                           0, value)
+        self.assert_result(self.kvctl("get", "big", addr=node.addr,
+                                      env={"DKV_MAX_FRAME": str(32 << 20)}), 0, value)
+
     def test_key_too_long_is_an_error(self):
         r = self.kvctl("get", "k" * (64 * 1024 + 1))
         self.assert_error(r, "TOO_LARGE")
@@ -90,7 +103,8 @@ class KvctlTest(NodeTestCase):
             [], ["get"], ["get", "a", "b"], ["put", "k"], ["put", "k", "v", "x"], ["del"],
             ["mget"], ["ping", "x"], ["stats", "x"], ["frobnicate"], ["-x", "ping"],
             ["-a"], ["-a", "no-port", "ping"], ["-a", "127.0.0.1:99999", "ping"],
-            ["-t", "0", "ping"], ["-t", "soon", "ping"],
+            ["-t", "0", "ping"], ["-t", "soon", "ping"], ["--max-frame", "1023", "ping"],
+            ["--max-frame", "-1", "ping"], ["--max-frame", "16M", "ping"],
         ]
         for args in cases:
             with self.subTest(args=args):

@@ -23,9 +23,10 @@ struct reply {
 
 // Sends `request` (one or more complete frames) and returns the reply whose
 // request id is `reply_to`. Replies to earlier frames are read and dropped.
-// Errors: resolve/connect/I-O failures, timed_out, a malformed reply.
+// Errors: resolve/connect/I-O failures, timed_out, message_size (a reply
+// whose body passes `max_frame` bytes), invalid_argument (a malformed reply).
 boost::asio::awaitable<boost::system::result<reply>> async_call(
     const config::host_port& addr, std::string request, std::uint32_t reply_to,
-    std::chrono::milliseconds timeout);
+    std::chrono::milliseconds timeout, std::uint32_t max_frame);
 
 }  // namespace dkv::client
