@@ -43,7 +43,7 @@ struct node_config {
   std::uint32_t request_timeout_ms = 30000;       // --request-timeout-ms a request may stay partial
   std::uint32_t idle_timeout_ms = 0;              // --idle-timeout-ms closes idle clients (0 = never)
   std::uint32_t max_preauth_bytes = 16384;        // --max-preauth-bytes largest request before AUTH
-  std::uint32_t loop_nap_us = 10;                 // --loop-nap-us a busy loop naps before waiting (0 = never)
+  std::uint32_t loop_nap_us = 10;                 // --loop-nap-us busy loop naps (0 = never)
   // Secrets (config/secrets.hpp): never log them. Empty = none.
   std::string cluster_secret;            // --cluster-secret[-file], DKV_CLUSTER_SECRET
   std::string requirepass;               // --requirepass[-file], DKV_REQUIREPASS
