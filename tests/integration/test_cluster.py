@@ -12,8 +12,8 @@ import time
 import unittest
 
 from harness import (DEL, GET, KVCTL, MALFORMED, MGET, NOT_FOUND, OK, PARTITIONS, PUT,
-                     TOO_LARGE, UNAVAILABLE, NodeTestCase, RespClient, b, cluster_state, frame,
-                     free_port, mget_body, multibulk, poll, run)
+                     RSS_SLACK_MIB, TOO_LARGE, UNAVAILABLE, NodeTestCase, RespClient, b,
+                     cluster_state, frame, free_port, mget_body, multibulk, poll, run)
 
 SEED = int(os.environ.get("DKV_TEST_SEED") or time.time())
 
@@ -228,7 +228,8 @@ class FormationTest(NodeTestCase):
             reply = resp.read_reply()
             self.assertEqual(reply, b"$-1\r\n" if v is None else b"$%d\r\n%s\r\n" % (len(v), v), k)
         resp.close()
-        self.assertLess(peak_kib() - peak, 16 * 1024)  # 28 MB of values went through
+        # 28 MB of values went through (a sanitizer's allocator holds freed memory back)
+        self.assertLess(peak_kib() - peak, (16 + RSS_SLACK_MIB) * 1024)
 
     def test_values_past_16_mib_cross_peer_links_under_a_larger_max_frame(self):
         """With --max-frame 32 MiB on every node, a 20 MiB value written and
