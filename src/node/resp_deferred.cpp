@@ -112,10 +112,10 @@ boost::asio::awaitable<void> resp_handler::run_command(std::vector<std::string> 
     if (o.code == status::ok) resp::ok(out);
     else resp::null_bulk(out);
   } else if (resp::iequals(cmd, "DEL") || resp::iequals(cmd, "EXISTS")) {
-    // The distinct keys' requests run together (router::run_many): a key
-    // listed many times is read (EXISTS fetches its value) or deleted once.
-    // The first error in key order is the reply; EXISTS counts every
-    // listing of a key that exists, DEL the keys it removed.
+    // The distinct keys' requests run together: a key listed many times is
+    // looked up or deleted once. The first error in key order is the reply;
+    // EXISTS counts every listing of a key that exists, DEL the keys it
+    // removed.
     const bool del = resp::iequals(cmd, "DEL");
     std::vector<router::request> rs;
     std::unordered_map<std::string_view, std::size_t> first;  // key -> its request
@@ -125,7 +125,8 @@ boost::asio::awaitable<void> resp_handler::run_command(std::vector<std::string> 
       if (fresh) rs.push_back({del ? router::op::del : router::op::get, a[i], {}});
       request_of.push_back(it->second);
     }
-    co_await router_.run_many(rs);
+    if (del) co_await router_.run_many(rs);
+    else co_await look_up(rs);
     for (const auto& r : rs)
       if (failed(out, r.outcome)) co_return;
     const auto found = [&](std::size_t r) { return rs[r].outcome.code == status::ok; };
@@ -155,6 +156,30 @@ boost::asio::awaitable<void> resp_handler::run_command(std::vector<std::string> 
     for (const auto& r : rs)
       if (failed(out, r.outcome)) co_return;
     resp::ok(out);
+  }
+}
+
+boost::asio::awaitable<void> resp_handler::look_up(std::vector<router::request>& gets) {
+  std::vector<router::request> elsewhere;
+  std::vector<std::size_t> at;  // their places in `gets`
+  for (std::size_t i = 0; i < gets.size(); ++i) {
+    router::request& r = gets[i];
+    if (router_.local_read(r.key)) {
+      r.outcome = {ctx_.eng.get(r.key) ? status::ok : status::not_found, {}, {}};
+    } else {
+      elsewhere.push_back(std::move(r));
+      at.push_back(i);
+    }
+  }
+  co_await router_.run_group(elsewhere);
+  for (std::size_t j = 0; j < elsewhere.size(); ++j) {
+    router::request& r = elsewhere[j];
+    if (r.alone) {
+      const key_outcome o = co_await router_.get(r.key);
+      r.outcome = {o.code, {}, o.message};
+    }
+    std::string().swap(r.outcome.value);  // (assigning an empty string keeps the capacity)
+    gets[at[j]] = std::move(r);
   }
 }
 

@@ -198,8 +198,9 @@ class FormationTest(NodeTestCase):
         per owner, bounded by --max-frame together; when their values pass
         it, each of those GETs runs alone and its reply goes out before the
         next is fetched: 40 pipelined GETs of 700 KB remote values (28 MB)
-        are all answered, in order, on both doors, while the member's peak
-        memory grows by far less than their sum."""
+        are all answered, in order, on both doors, and an EXISTS of them all
+        counts them, while the member's peak memory grows by far less than
+        their sum."""
         n1, n2, n3 = nodes = self.start_cluster(3, max_frame=1 << 20)
         by_id = {n.id: n for n in nodes}
         c = self.binary(n1)
@@ -227,6 +228,8 @@ class FormationTest(NodeTestCase):
         for k, v in zip(keys, want):
             reply = resp.read_reply()
             self.assertEqual(reply, b"$-1\r\n" if v is None else b"$%d\r\n%s\r\n" % (len(v), v), k)
+        # EXISTS keeps none of the values it looks at (and reads them the same way).
+        self.assertEqual(resp.cmd("EXISTS", *keys, keys[0]), b":42\r\n")
         resp.close()
         # 28 MB of values went through (a sanitizer's allocator holds freed memory back)
         self.assertLess(peak_kib() - peak, (16 + RSS_SLACK_MIB) * 1024)

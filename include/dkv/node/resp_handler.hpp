@@ -51,6 +51,11 @@ class resp_handler final : public session_handler {
   group_cost cost_of_args() const;
   // Runs one deferred command through the router and appends its reply.
   boost::asio::awaitable<void> run_command(std::vector<std::string> a, std::string& out);
+  // Sets the outcome of each GET in `gets` (ok: the key exists) and keeps
+  // no value: keys this node serves are looked up in place, the others read
+  // with router::run_group (one MGET bounded by --max-frame), and those it
+  // leaves alone one at a time, each value dropped before the next.
+  boost::asio::awaitable<void> look_up(std::vector<router::request>& gets);
 
   protocol::resp::limits limits_;
   std::vector<std::string_view> args_;
