@@ -165,7 +165,7 @@ boost::asio::awaitable<void> resp_handler::look_up(std::vector<router::request>&
   for (std::size_t i = 0; i < gets.size(); ++i) {
     router::request& r = gets[i];
     if (router_.local_read(r.key)) {
-      r.outcome = {ctx_.eng.get(r.key) ? status::ok : status::not_found, {}, {}};
+      r.outcome = {ctx_.eng.exists(r.key) ? status::ok : status::not_found, {}, {}};
     } else {
       elsewhere.push_back(std::move(r));
       at.push_back(i);

@@ -1,8 +1,6 @@
 // router::run_group: a connection's group of requests, the GETs for other
 // nodes' keys read together with one mget().
 
-#include <algorithm>
-
 #include "dkv/net/run_all.hpp"
 #include "dkv/node/router.hpp"
 
@@ -12,25 +10,24 @@ namespace asio = boost::asio;
 using protocol::status;
 
 asio::awaitable<void> router::run_group(std::vector<request>& requests) {
-  const auto remote_get = [this](const request& r) {
-    return r.kind == op::get && !local_read(r.key);
-  };
+  std::vector<std::size_t> remote_at;  // the GETs other nodes serve
+  if (requests.size() >= 2)
+    for (std::size_t i = 0; i < requests.size(); ++i)
+      if (requests[i].kind == op::get && !local_read(requests[i].key)) remote_at.push_back(i);
   // A lone remote GET is as bounded, and cheaper, as a GET (run_many).
-  if (requests.size() < 2 || std::count_if(requests.begin(), requests.end(), remote_get) < 2) {
+  if (remote_at.size() < 2) {
     co_await run_many(requests);
     co_return;
   }
   std::vector<request> others;
   std::vector<std::size_t> others_at;  // their places in `requests`
   std::vector<std::string> remote_keys;
-  std::vector<std::size_t> remote_at;
-  for (std::size_t i = 0; i < requests.size(); ++i) {
-    request& r = requests[i];
-    if (remote_get(r)) {
-      remote_keys.push_back(r.key);
-      remote_at.push_back(i);
+  for (std::size_t i = 0, next = 0; i < requests.size(); ++i) {
+    if (next < remote_at.size() && remote_at[next] == i) {
+      remote_keys.push_back(requests[i].key);
+      ++next;
     } else {
-      others.push_back(std::move(r));
+      others.push_back(std::move(requests[i]));
       others_at.push_back(i);
     }
   }
