@@ -62,6 +62,23 @@ std::error_code file::sync() noexcept {
   return ::fdatasync(fd_) == 0 ? std::error_code{} : last_error();
 }
 
+std::error_code file::start_writeback(std::uint64_t offset, std::uint64_t length) noexcept {
+  return ::sync_file_range(fd_, static_cast<off_t>(offset), static_cast<off_t>(length),
+                           SYNC_FILE_RANGE_WRITE) == 0
+             ? std::error_code{}
+             : last_error();
+}
+
+std::error_code file::write_back_and_drop(std::uint64_t offset, std::uint64_t length) noexcept {
+  if (::sync_file_range(fd_, static_cast<off_t>(offset), static_cast<off_t>(length),
+                        SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE |
+                            SYNC_FILE_RANGE_WAIT_AFTER) != 0)
+    return last_error();
+  ::posix_fadvise(fd_, static_cast<off_t>(offset), static_cast<off_t>(length),
+                  POSIX_FADV_DONTNEED);
+  return {};
+}
+
 std::error_code file::truncate(std::uint64_t size) noexcept {
   return ::ftruncate(fd_, static_cast<off_t>(size)) == 0 ? std::error_code{} : last_error();
 }
@@ -72,6 +89,8 @@ std::error_code file::size(std::uint64_t& out) const noexcept {
   out = static_cast<std::uint64_t>(st.st_size);
   return {};
 }
+
+void drop_cached(int fd) noexcept { ::posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED); }
 
 std::error_code read_file(const std::string& path, std::string& out) {
   file f;

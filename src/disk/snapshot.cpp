@@ -11,6 +11,12 @@
 namespace dkv::disk {
 namespace {
 
+// How far behind the written end a snapshot's pages are written back and
+// dropped: the writeback started for each chunk has had the time of 8 MiB
+// more to finish before write_buffered() waits for it.
+constexpr std::uint64_t drop_lag = 8u << 20;
+constexpr std::uint64_t page_size = 4096;
+
 std::optional<std::string_view> take(std::string_view& s, std::size_t n) {
   if (s.size() < n) return std::nullopt;
   const auto v = s.substr(0, n);
@@ -62,6 +68,7 @@ std::error_code snapshot_writer::begin(const std::string& final_path, const snap
   writer_ = wal::log_writer(0);
   buffer_.clear();
   entries_ = 0;
+  dropped_ = 0;
   writer_.add_record(encode_snapshot_header(h), buffer_);
   return {};
 }
@@ -76,15 +83,25 @@ void snapshot_writer::seal() {
 }
 
 std::error_code snapshot_writer::write_buffered() {
+  if (buffer_.empty()) return {};  // (a length of 0 means "to the end" below)
+  const std::uint64_t start = writer_.offset() - buffer_.size();
   const auto ec = file_.write_all(buffer_);
   buffer_.clear();
-  return ec;
+  if (ec) return ec;
+  const std::uint64_t end = writer_.offset();
+  if (auto wb = file_.start_writeback(start, end - start)) return wb;
+  if (end - dropped_ < 2 * drop_lag) return {};
+  const std::uint64_t upto = (end - drop_lag) & ~(page_size - 1);
+  if (auto wb = file_.write_back_and_drop(dropped_, upto - dropped_)) return wb;
+  dropped_ = upto;
+  return {};
 }
 
 std::error_code snapshot_writer::publish(int fd, std::uint64_t size, const std::string& tmp_path,
                                          const std::string& final_path) {
   if (::ftruncate(fd, static_cast<off_t>(size)) != 0) return {errno, std::generic_category()};
   if (::fdatasync(fd) != 0) return {errno, std::generic_category()};
+  drop_cached(fd);
   if (std::rename(tmp_path.c_str(), final_path.c_str()) != 0)
     return {errno, std::generic_category()};
   return sync_dir(std::filesystem::path(final_path).parent_path().string());

@@ -159,6 +159,9 @@ std::uint64_t durable_log::roll() {
   // file itself is in the directory for good.
   asio::post(helper_, [this, old, lsn, dir = dir_, ex = ex_] {
     int err = ::fdatasync(old) == 0 ? 0 : errno;
+    // Synced and full: read again only if the node restarts before the
+    // next snapshot retires it. Its pages serve the segments to come.
+    if (err == 0) disk::drop_cached(old);
     ::close(old);
     if (err == 0) err = disk::sync_dir(dir).value();
     asio::post(ex, [this, lsn, err] { on_synced(lsn, err); });

@@ -2,10 +2,13 @@
 seed files, the owner check and lock, and snapshots (protocol/WAL.md,
 DESIGN.md section 8). Files are damaged by hand between kill -9 and restart."""
 
+import ctypes
 import glob
 import json
+import mmap
 import os
 import shutil
+import subprocess
 import unittest
 
 from harness import DEL, OK, PUT, NodeTestCase, b, poll, run_node_once
@@ -56,6 +59,32 @@ def numbered(data_dir, pattern):
     """{seq: path} of wal-*.log / snapshot-*.dat files."""
     paths = glob.glob(os.path.join(data_dir, pattern))
     return {int(os.path.basename(p).split("-")[1].split(".")[0]): p for p in paths}
+
+
+def cached_bytes(path):
+    """Bytes of the file at `path` in the page cache (mincore over a
+    read-only mapping, which reads nothing in)."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.mmap.restype = ctypes.c_void_p
+    libc.mmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int, ctypes.c_int,
+                          ctypes.c_int, ctypes.c_long]
+    libc.mincore.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_void_p]
+    libc.munmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t]
+    size = os.path.getsize(path)
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        addr = libc.mmap(None, size, mmap.PROT_READ, mmap.MAP_SHARED, fd, 0)
+    finally:
+        os.close(fd)
+    if addr in (None, ctypes.c_void_p(-1).value):
+        raise OSError(ctypes.get_errno(), "mmap of " + path)
+    pages = (ctypes.c_ubyte * ((size + mmap.PAGESIZE - 1) // mmap.PAGESIZE))()
+    try:
+        if libc.mincore(addr, size, pages) != 0:
+            raise OSError(ctypes.get_errno(), "mincore of " + path)
+    finally:
+        libc.munmap(addr, size)
+    return mmap.PAGESIZE * sum(p & 1 for p in pages)
 
 
 class RecoveryTestCase(NodeTestCase):
@@ -303,6 +332,30 @@ class SnapshotTest(RecoveryTestCase):
         self.assertEqual(int(self.info(node)["keys"]), live)
         self.assertTrue(node.wait_log("ignored 1 incomplete snapshots"))
         self.assertFalse(os.path.exists(leftover))
+
+    def test_a_full_segment_leaves_the_page_cache_and_recovers_from_disk(self):
+        """A WAL segment, once full and synced, is dropped from the page
+        cache (its pages then serve the next segment's writes); a restart
+        reads it back from disk. (Snapshots: tests/unit/disk_snapshot_test.)"""
+        node = self.start(snapshot_min_bytes=1 << 30)
+        kind = subprocess.run(["stat", "-f", "-c", "%T", self.data], capture_output=True,
+                              text=True, check=True).stdout.strip()
+        if kind == "tmpfs":
+            self.skipTest("the data dir is on a tmpfs: no page cache to drop")
+        values = {b"big%03d" % i: (b"%03d" % i) * (1 << 18) for i in range(90)}  # 768 KiB each
+        self.fill(node, values)
+        segments = numbered(self.data, "wal-*.log")
+        self.assertEqual(len(segments), 2, "67.5 MiB of values fill a 64 MiB segment")
+        full, newest = segments[min(segments)], segments[max(segments)]
+        self.assertGreater(os.path.getsize(full), 63 << 20)
+        self.assertTrue(poll(lambda: cached_bytes(full) <= 64 << 10, timeout=10),
+                        "%d bytes of the full segment still cached" % cached_bytes(full))
+        self.assertGreater(cached_bytes(newest), 0, "the segment being written stays cached")
+
+        node.kill()
+        node = self.start(snapshot_min_bytes=1 << 30)
+        self.assert_values(node, values, batch=10)
+        self.assertEqual(self.info(node)["keys"], "90")
 
     def test_the_previous_snapshot_file_is_overwritten_by_the_next(self):
         """An older snapshot's file is kept as snapshot.spare and the next

@@ -38,12 +38,29 @@ class file {
   // Writes all of `data` (retrying short writes and EINTR).
   std::error_code write_all(std::string_view data) noexcept;
   std::error_code sync() noexcept;  // fdatasync
+  // Starts writing the dirty pages of [offset, offset + length) to disk
+  // and returns at once (sync_file_range).
+  std::error_code start_writeback(std::uint64_t offset, std::uint64_t length) noexcept;
+  // Writes [offset, offset + length) to disk and waits for it (not a
+  // durability point: neither metadata nor the disk's cache is flushed),
+  // then drops its pages from the page cache. An error here is one that
+  // the file's next fdatasync would not report again.
+  std::error_code write_back_and_drop(std::uint64_t offset, std::uint64_t length) noexcept;
   std::error_code truncate(std::uint64_t size) noexcept;
   std::error_code size(std::uint64_t& out) const noexcept;
 
  private:
   int fd_ = -1;
 };
+
+// Drops the clean cached pages of the file open as `fd` from the page
+// cache: a hint, with no error to report. For files the node wrote and will
+// read again only when it restarts (a synced WAL segment, a snapshot): the
+// freed pages then serve its next writes. In a virtual machine that is much
+// cheaper than growing the page cache into memory the host has not backed
+// (or took back: free page reporting), and several writers doing that at
+// once slow each other down (docs/PERFORMANCE.md).
+void drop_cached(int fd) noexcept;
 
 // Reads a whole file into `out`.
 std::error_code read_file(const std::string& path, std::string& out);

@@ -4,9 +4,13 @@
 // then one entry record per stored key (tombstones included), then a
 // trailer record "DKVEND01" | u64 entry_count. Written to <path>.tmp and
 // renamed into place once complete and synced. The .tmp may be a spare (an
-// older snapshot's file) renamed and overwritten: in a virtual machine a
-// fresh page-cache page costs ~3x a reused one (2.4 vs 0.8 us per 4 KiB
-// written, measured here), and the spare's blocks are allocated already.
+// older snapshot's file) renamed and overwritten: its blocks are allocated
+// already.
+//
+// A snapshot is as large as the data, and nothing reads it until a restart:
+// its pages are written back and dropped from the page cache as it goes
+// (disk::drop_cached says why), so it holds at most ~16 MiB of the page
+// cache rather than the data's size.
 
 #include <cstdint>
 #include <optional>
@@ -37,8 +41,9 @@ std::optional<std::uint64_t> decode_snapshot_trailer(std::string_view payload);
 // call touches nothing but the file and the buffer, so the owner may run it
 // on a helper thread and wait (writing into the page cache costs a fault per
 // fresh page, in a virtual machine a slow one: the event loop should not
-// pay it). The file is then made durable and renamed by publish(), which
-// touches no node state either.
+// pay it; and it waits for the disk to take what was written 8 MiB
+// before). The file is then made durable, dropped from the page cache and
+// renamed by publish(), which touches no node state either.
 class snapshot_writer {
  public:
   // Starts <final_path>.tmp, from the file at `spare_path` if there is one.
@@ -48,10 +53,12 @@ class snapshot_writer {
   // Appends the trailer; write_buffered() then writes the rest.
   void seal();
   std::size_t buffered() const noexcept { return buffer_.size(); }
-  // Writes and empties the buffer.
+  // Writes and empties the buffer; starts the writeback of what it wrote,
+  // and writes back and drops what lies more than 8 MiB behind.
   std::error_code write_buffered();
   // Truncation to `size` (the snapshot's bytes: a spare may have held
-  // more), fdatasync, rename to the final path, fsync of the directory.
+  // more), fdatasync, dropping its cached pages, rename to the final path,
+  // fsync of the directory.
   static std::error_code publish(int fd, std::uint64_t size, const std::string& tmp_path,
                                  const std::string& final_path);
   // Drops an unfinished snapshot.
@@ -70,6 +77,7 @@ class snapshot_writer {
   wal::log_writer writer_;
   std::string buffer_;
   std::uint64_t entries_ = 0;
+  std::uint64_t dropped_ = 0;  // bytes from the start written back and dropped
 };
 
 }  // namespace dkv::disk

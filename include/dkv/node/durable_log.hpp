@@ -33,8 +33,9 @@ class durable_log {
  public:
   static constexpr std::uint64_t segment_limit = 64u << 20;
 
-  // `helper` runs fdatasync, closes retired segment files and syncs the
-  // directory entries of new ones.
+  // `helper` runs fdatasync, drops retired segments from the page cache
+  // (disk::drop_cached) and closes them, and syncs the directory entries of
+  // new ones.
   durable_log(boost::asio::any_io_executor ex, boost::asio::thread_pool& helper,
               std::string dir, config::fsync_mode mode);
   durable_log(const durable_log&) = delete;
