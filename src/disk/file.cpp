@@ -90,7 +90,9 @@ std::error_code file::size(std::uint64_t& out) const noexcept {
   return {};
 }
 
-void drop_cached(int fd) noexcept { ::posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED); }
+void drop_cached(int fd, std::uint64_t offset, std::uint64_t length) noexcept {
+  ::posix_fadvise(fd, static_cast<off_t>(offset), static_cast<off_t>(length), POSIX_FADV_DONTNEED);
+}
 
 std::error_code read_file(const std::string& path, std::string& out) {
   file f;

@@ -6,6 +6,7 @@
 #include "dkv/common/bytes.hpp"
 #include "dkv/disk/data_dir.hpp"
 #include "dkv/disk/file.hpp"
+#include "dkv/disk/record_stream.hpp"
 #include "dkv/disk/snapshot.hpp"
 #include "dkv/wal/entry.hpp"
 #include "dkv/wal/log_reader.hpp"
@@ -31,35 +32,36 @@ std::string at(const std::string& path, std::uint64_t offset) {
   return path + " at offset " + std::to_string(offset);
 }
 
-// Loads one snapshot; false (store untouched) when it is incomplete or damaged.
+// Loads one snapshot into the store, empty before it; false when the
+// snapshot is incomplete or damaged, and the store is emptied again (so an
+// older one can be tried). Read in one pass through a window.
 bool load_snapshot(const std::string& path, store::store& into, recovery_report& report,
                    std::uint64_t& first_segment) {
-  std::string bytes;
-  if (read_file(path, bytes)) return false;
-  // Validate fully before applying anything, so a damaged snapshot leaves
-  // the store as it was and an older one can be tried.
-  wal::log_reader reader(bytes);
+  const std::uint64_t max_hlc = report.max_hlc;
+  const auto damaged = [&] {
+    for (std::uint32_t p = 0; p < common::partition_count; ++p) into.drop_partition(p);
+    report.max_hlc = max_hlc;
+    return false;
+  };
+  record_stream in;
+  if (in.open(path)) return false;
   std::string_view rec;
-  if (reader.next(rec) != wal::read_status::record) return false;
+  if (in.next(rec) != wal::read_status::record) return false;
   const auto header = decode_snapshot_header(rec);
   if (!header) return false;
   std::uint64_t count = 0;
   std::optional<std::uint64_t> trailer;
   for (;;) {
-    const auto st = reader.next(rec);
+    const auto st = in.next(rec);
     if (st != wal::read_status::record) break;
-    if (trailer) return false;  // records after the trailer
+    if (trailer) return damaged();  // records after the trailer
     if ((trailer = decode_snapshot_trailer(rec))) continue;
-    if (!wal::decode_entry(rec)) return false;
+    const auto e = wal::decode_entry(rec);
+    if (!e) return damaged();
+    apply(*e, into, report);
     ++count;
   }
-  if (!trailer || *trailer != count || reader.good_end() != bytes.size()) return false;
-
-  wal::log_reader replay(bytes);
-  replay.next(rec);  // header
-  while (replay.next(rec) == wal::read_status::record) {
-    if (const auto e = wal::decode_entry(rec)) apply(*e, into, report);
-  }
+  if (!trailer || *trailer != count || in.good_end() != in.size()) return damaged();
   report.snapshot_entries = count;
   first_segment = header->first_wal_segment;
   return true;

@@ -53,14 +53,15 @@ class file {
   int fd_ = -1;
 };
 
-// Drops the clean cached pages of the file open as `fd` from the page
-// cache: a hint, with no error to report. For files the node wrote and will
+// Drops the clean cached pages of the file open as `fd` (of `length` bytes
+// from `offset`; 0: to its end) from the page cache: a hint, with no error
+// to report. For files the node wrote and will
 // read again only when it restarts (a synced WAL segment, a snapshot): the
 // freed pages then serve its next writes. In a virtual machine that is much
 // cheaper than growing the page cache into memory the host has not backed
 // (or took back: free page reporting), and several writers doing that at
 // once slow each other down (docs/PERFORMANCE.md).
-void drop_cached(int fd) noexcept;
+void drop_cached(int fd, std::uint64_t offset = 0, std::uint64_t length = 0) noexcept;
 
 // Reads a whole file into `out`.
 std::error_code read_file(const std::string& path, std::string& out);

@@ -20,6 +20,11 @@ enum class read_status {
 class log_reader {
  public:
   explicit log_reader(std::string_view file) noexcept : file_(file) {}
+  // Reads `file` from offset `start`, where a record begins; `file` must
+  // begin at a block boundary of the file it was read from (a window of it:
+  // offsets are then relative to the window).
+  log_reader(std::string_view file, std::uint64_t start) noexcept
+      : file_(file), pos_(start), good_end_(start) {}
 
   // Reads the next logical record. The view is valid until the next call
   // (it points into the file or into an internal buffer for multi-fragment
