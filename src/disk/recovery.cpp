@@ -67,10 +67,12 @@ bool load_snapshot(const std::string& path, store::store& into, recovery_report&
   return true;
 }
 
+// `bytes`: the buffer the segment is read into, one for all segments (each
+// up to 64 MiB): fresh memory for each would cost a first touch of every
+// page again, slow in a virtual machine.
 std::optional<std::string> replay_segment(const std::string& path, bool is_last,
                                           store::store& into, const recovery_options& opts,
-                                          recovery_report& report) {
-  std::string bytes;
+                                          recovery_report& report, std::string& bytes) {
   if (const auto ec = read_file(path, bytes)) return "cannot read " + path + ": " + ec.message();
   report.bytes_replayed += bytes.size();
   wal::log_reader reader(bytes);
@@ -149,12 +151,14 @@ std::optional<std::string> recover(const std::string& dir, store::store& into,
   }
 
   std::uint64_t last_seq = report.snapshot_seq;
+  std::string bytes;  // each segment in turn (replay_segment)
   for (std::size_t i = 0; i < listing.segments.size(); ++i) {
     const std::uint64_t seq = listing.segments[i];
     last_seq = std::max(last_seq, seq);
     if (seq < first_segment) continue;
     const bool is_last = i + 1 == listing.segments.size();
-    if (auto err = replay_segment(segment_path(dir, seq), is_last, into, opts, report)) return err;
+    if (auto err = replay_segment(segment_path(dir, seq), is_last, into, opts, report, bytes))
+      return err;
     ++report.segments_replayed;
   }
   if (!listing.snapshots.empty()) last_seq = std::max(last_seq, listing.snapshots.back());
