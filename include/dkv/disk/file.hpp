@@ -55,9 +55,8 @@ class file {
 
 // Drops the clean cached pages of the file open as `fd` (of `length` bytes
 // from `offset`; 0: to its end) from the page cache: a hint, with no error
-// to report. For files the node wrote and will
-// read again only when it restarts (a synced WAL segment, a snapshot): the
-// freed pages then serve its next writes. In a virtual machine that is much
+// to report. For files the node reads only when it restarts (a synced WAL
+// segment, a snapshot): the freed pages then serve its next writes. In a virtual machine that is much
 // cheaper than growing the page cache into memory the host has not backed
 // (or took back: free page reporting), and several writers doing that at
 // once slow each other down (docs/PERFORMANCE.md).

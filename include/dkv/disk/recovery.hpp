@@ -32,7 +32,9 @@ struct recovery_report {
   std::uint64_t max_hlc = 0;               // largest version seen (for the clock)
 };
 
-// Returns an error message, or nullopt on success.
+// Returns an error message, or nullopt on success. `into` must be empty: a
+// snapshot found damaged partway through is taken out of it again by
+// emptying it.
 std::optional<std::string> recover(const std::string& dir, store::store& into,
                                    const recovery_options& opts, recovery_report& report);
 
