@@ -58,6 +58,19 @@ std::error_code file::write_all(std::string_view data) noexcept {
   return {};
 }
 
+std::error_code file::read_at(std::uint64_t offset, char* data, std::size_t size,
+                              std::size_t& got) const noexcept {
+  got = 0;
+  while (got < size) {
+    const ssize_t n = ::pread(fd_, data + got, size - got, static_cast<off_t>(offset + got));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return last_error();
+    if (n == 0) break;
+    got += static_cast<std::size_t>(n);
+  }
+  return {};
+}
+
 std::error_code file::sync() noexcept {
   return ::fdatasync(fd_) == 0 ? std::error_code{} : last_error();
 }
@@ -101,15 +114,9 @@ std::error_code read_file(const std::string& path, std::string& out) {
   if (auto ec = f.size(size)) return ec;
   out.resize(size);
   std::size_t got = 0;
-  while (got < out.size()) {
-    const ssize_t n = ::read(f.fd(), out.data() + got, out.size() - got);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return last_error();
-    if (n == 0) break;
-    got += static_cast<std::size_t>(n);
-  }
+  const auto ec = f.read_at(0, out.data(), out.size(), got);
   out.resize(got);
-  return {};
+  return ec;
 }
 
 std::error_code sync_dir(const std::string& dir) noexcept {

@@ -1,9 +1,6 @@
 #include "dkv/disk/record_stream.hpp"
 
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
 
 #include "dkv/wal/log_format.hpp"
 
@@ -23,15 +20,8 @@ std::error_code record_stream::fill() {
   if (base > base_) drop_cached(file_.fd(), base_, base - base_);  // read and done with
   buffer_.resize(static_cast<std::size_t>(length));
   std::size_t got = 0;
-  while (got < buffer_.size()) {
-    const ssize_t n = ::pread(file_.fd(), buffer_.data() + got, buffer_.size() - got,
-                              static_cast<off_t>(base + got));
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return {errno, std::generic_category()};
-    if (n == 0) break;  // shorter than it was: read as such
-    got += static_cast<std::size_t>(n);
-  }
-  buffer_.resize(got);
+  if (auto ec = file_.read_at(base, buffer_.data(), buffer_.size(), got)) return ec;
+  buffer_.resize(got);  // shorter than it was: read as such
   base_ = base;
   reader_.emplace(buffer_, good_end_ - base);
   return {};

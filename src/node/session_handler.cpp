@@ -32,19 +32,27 @@ session_handler::group_cost session_handler::get_cost(std::string_view key,
   return {overhead, true};
 }
 
+std::uint64_t session_handler::added_bytes(group_cost cost) const noexcept {
+  return cost.bytes + (cost.remote_read && !group_reads_remote_ ? ctx_.lim.max_frame : 0);
+}
+
+void session_handler::count_in(group_cost cost) noexcept {
+  group_bytes_ += added_bytes(cost);
+  group_reads_remote_ = group_reads_remote_ || cost.remote_read;
+}
+
 void session_handler::open_group(group_cost cost) noexcept {
-  group_bytes_ = cost.bytes + (cost.remote_read ? ctx_.lim.max_frame : 0);
-  group_reads_remote_ = cost.remote_read;
+  group_bytes_ = 0;
+  group_reads_remote_ = false;
+  count_in(cost);
 }
 
 bool session_handler::admit_to_group(std::size_t size, bool key_in_group, group_cost cost,
                                      std::size_t out_size) noexcept {
-  const std::uint64_t bytes =
-      cost.bytes + (cost.remote_read && !group_reads_remote_ ? ctx_.lim.max_frame : 0);
-  if (size >= max_group || key_in_group || out_size + group_bytes_ + bytes > ctx_.lim.max_output)
+  if (size >= max_group || key_in_group ||
+      out_size + group_bytes_ + added_bytes(cost) > ctx_.lim.max_output)
     return false;
-  group_bytes_ += bytes;
-  group_reads_remote_ = group_reads_remote_ || cost.remote_read;
+  count_in(cost);
   return true;
 }
 

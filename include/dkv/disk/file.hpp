@@ -2,6 +2,7 @@
 // A thin RAII wrapper over a POSIX file descriptor for the data dir's files.
 // Errors are values (std::error_code from errno); nothing throws.
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -37,6 +38,10 @@ class file {
 
   // Writes all of `data` (retrying short writes and EINTR).
   std::error_code write_all(std::string_view data) noexcept;
+  // Reads up to `size` bytes at `offset` into `data` (retrying short reads
+  // and EINTR); `got` is less than `size` only at the end of the file.
+  std::error_code read_at(std::uint64_t offset, char* data, std::size_t size,
+                          std::size_t& got) const noexcept;
   std::error_code sync() noexcept;  // fdatasync
   // Starts writing the dirty pages of [offset, offset + length) to disk
   // and returns at once (sync_file_range).

@@ -107,6 +107,9 @@ class session_handler : public net::stream_handler {
 
  private:
   void prefetch_batch(std::string_view in);
+  // What `cost` adds to the open group's reply bytes, and counting it in.
+  std::uint64_t added_bytes(group_cost cost) const noexcept;
+  void count_in(group_cost cost) noexcept;
 
   std::vector<std::string_view> batch_keys_;
   bool pipelining_ = false;  // the last batch held more than one request
