@@ -18,6 +18,7 @@ constexpr std::string_view segment_prefix = "wal-", segment_suffix = ".log";
 constexpr std::string_view snapshot_prefix = "snapshot-", snapshot_suffix = ".dat";
 constexpr std::string_view node_state_name = "node.json";
 constexpr std::string_view snapshot_spare_name = "snapshot.spare";
+constexpr std::string_view wal_spare_name = "wal.spare";
 
 bool parse_seq(std::string_view name, std::string_view prefix, std::string_view suffix,
                std::uint64_t& seq) {
@@ -69,6 +70,10 @@ std::string node_state_path(const std::string& dir) {
 
 std::string snapshot_spare_path(const std::string& dir) {
   return dir + "/" + std::string(snapshot_spare_name);
+}
+
+std::string wal_spare_path(const std::string& dir) {
+  return dir + "/" + std::string(wal_spare_name);
 }
 
 std::error_code lock_data_dir(const std::string& dir, int& lock_fd) {

@@ -37,6 +37,16 @@ std::error_code file::open_overwrite(const std::string& path, file& out) {
   return open_with(path, O_WRONLY | O_CREAT, out);
 }
 
+std::error_code file::create_preallocated(const std::string& path, std::uint64_t bytes,
+                                         file& out) {
+  if (auto ec = open_with(path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND, out)) return ec;
+  // A partial allocation (out of space) would hold blocks the data dir's
+  // other files need: give them back.
+  if (::fallocate(out.fd(), FALLOC_FL_KEEP_SIZE, 0, static_cast<off_t>(bytes)) != 0)
+    (void)out.truncate(0);
+  return {};
+}
+
 std::error_code file::open_read(const std::string& path, file& out) {
   return open_with(path, O_RDONLY, out);
 }
@@ -73,23 +83,6 @@ std::error_code file::read_at(std::uint64_t offset, char* data, std::size_t size
 
 std::error_code file::sync() noexcept {
   return ::fdatasync(fd_) == 0 ? std::error_code{} : last_error();
-}
-
-std::error_code file::start_writeback(std::uint64_t offset, std::uint64_t length) noexcept {
-  return ::sync_file_range(fd_, static_cast<off_t>(offset), static_cast<off_t>(length),
-                           SYNC_FILE_RANGE_WRITE) == 0
-             ? std::error_code{}
-             : last_error();
-}
-
-std::error_code file::write_back_and_drop(std::uint64_t offset, std::uint64_t length) noexcept {
-  if (::sync_file_range(fd_, static_cast<off_t>(offset), static_cast<off_t>(length),
-                        SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE |
-                            SYNC_FILE_RANGE_WAIT_AFTER) != 0)
-    return last_error();
-  ::posix_fadvise(fd_, static_cast<off_t>(offset), static_cast<off_t>(length),
-                  POSIX_FADV_DONTNEED);
-  return {};
 }
 
 std::error_code file::truncate(std::uint64_t size) noexcept {

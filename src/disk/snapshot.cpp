@@ -7,15 +7,10 @@
 #include <filesystem>
 
 #include "dkv/common/bytes.hpp"
+#include "dkv/disk/writeback.hpp"
 
 namespace dkv::disk {
 namespace {
-
-// How far behind the written end a snapshot's pages are written back and
-// dropped: the writeback started for each chunk has had the time of 8 MiB
-// more to finish before write_buffered() waits for it.
-constexpr std::uint64_t drop_lag = 8u << 20;
-constexpr std::uint64_t page_size = 4096;
 
 std::optional<std::string_view> take(std::string_view& s, std::size_t n) {
   if (s.size() < n) return std::nullopt;
@@ -89,10 +84,8 @@ std::error_code snapshot_writer::write_buffered() {
   buffer_.clear();
   if (ec) return ec;
   const std::uint64_t end = writer_.offset();
-  if (auto wb = file_.start_writeback(start, end - start)) return wb;
-  if (end - dropped_ < 2 * drop_lag) return {};
-  const std::uint64_t upto = (end - drop_lag) & ~(page_size - 1);
-  if (auto wb = file_.write_back_and_drop(dropped_, upto - dropped_)) return wb;
+  const std::uint64_t upto = drop_target(dropped_, end);
+  if (auto wb = write_back_behind(file_.fd(), start, end, dropped_, upto)) return wb;
   dropped_ = upto;
   return {};
 }

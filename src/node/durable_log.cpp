@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 
 #include <boost/asio/as_tuple.hpp>
@@ -10,6 +11,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "dkv/disk/data_dir.hpp"
+#include "dkv/disk/writeback.hpp"
 #include "dkv/log/log.hpp"
 
 namespace dkv::node {
@@ -38,12 +40,18 @@ std::string durable_log::open(std::uint64_t seq) {
 
 std::string durable_log::create_segment(std::uint64_t seq) {
   const std::string path = disk::segment_path(dir_, seq);
-  if (const auto ec = disk::file::open_append(path, segment_))
+  // Without a ready spare (the helper is behind, or the spare was removed),
+  // the segment is created here, as a plain file.
+  if (spare_.is_open() && std::rename(disk::wal_spare_path(dir_).c_str(), path.c_str()) == 0)
+    segment_ = std::move(spare_);
+  else if (const auto ec = disk::file::open_append(path, segment_))
     return "cannot open WAL segment " + path + ": " + ec.message();
+  spare_.close();
+  prepare_spare();
   segment_seq_ = seq;
   ++segments_since_;
   writer_ = wal::log_writer(0);
-  file_size_ = 0;
+  file_size_ = writeback_from_ = dropped_ = 0;
   if (!timer_running_) start_timer();
   return {};
 }
@@ -88,6 +96,7 @@ void durable_log::flush() {
     return;
   }
   file_size_ += pending_.size();
+  if (file_size_ - writeback_from_ >= disk::drop_lag) write_back_step();
   bytes_since_ += pending_.size();
   pending_.clear();
   written_ = appended_;
@@ -98,6 +107,19 @@ void durable_log::flush() {
   if (mode_ == config::fsync_mode::always) request_sync();
   else notify();
   if (file_size_ >= segment_limit) roll();
+}
+
+void durable_log::write_back_step() {
+  const std::uint64_t start = writeback_from_, end = file_size_, dropped = dropped_;
+  const std::uint64_t upto = disk::drop_target(dropped, end);
+  writeback_from_ = end;
+  dropped_ = upto;
+  // Before any close of this segment on the FIFO helper: the descriptor is
+  // still open when this runs.
+  asio::post(helper_, [this, fd = segment_.fd(), start, end, dropped, upto, ex = ex_] {
+    const std::error_code ec = disk::write_back_behind(fd, start, end, dropped, upto);
+    if (ec) asio::post(ex, [this, err = ec.value()] { fail_sync("writeback", err); });
+  });
 }
 
 void durable_log::request_sync() {
@@ -123,13 +145,7 @@ void durable_log::on_synced(std::uint64_t lsn, int err) {
   // have dropped the dirty pages: nothing after the last good sync can be
   // trusted to be on disk, whatever a later sync reports.
   if (!synced_ok_) return;
-  if (err != 0) {
-    synced_ok_ = false;
-    failure_ = std::string("disk error on WAL fsync: ") + std::strerror(err);
-    log::error() << failure_ << "; refusing writes until restart";
-    notify();
-    return;
-  }
+  if (err != 0) return fail_sync("fsync", err);
   if (lsn > synced_) synced_ = lsn;
   notify();
   if (sync_in_flight_) return;
@@ -137,6 +153,14 @@ void durable_log::on_synced(std::uint64_t lsn, int err) {
     sync_again_ = false;
     request_sync();
   }
+}
+
+void durable_log::fail_sync(const char* what, int err) {
+  if (!synced_ok_) return;
+  synced_ok_ = false;
+  failure_ = std::string("disk error on WAL ") + what + ": " + std::strerror(err);
+  log::error() << failure_ << "; refusing writes until restart";
+  notify();
 }
 
 std::uint64_t durable_log::roll() {
@@ -167,6 +191,21 @@ std::uint64_t durable_log::roll() {
     asio::post(ex, [this, lsn, err] { on_synced(lsn, err); });
   });
   return seq;
+}
+
+void durable_log::prepare_spare() {
+  if (spare_pending_ || spare_.is_open() || closed_) return;
+  spare_pending_ = true;
+  asio::post(helper_, [this, path = disk::wal_spare_path(dir_), ex = ex_] {
+    // Helper thread: touches nothing but the file. A spare that cannot be
+    // created is no error: segments are then created on the loop.
+    disk::file f;
+    (void)disk::file::create_preallocated(path, segment_limit, f);
+    asio::post(ex, [this, f = std::move(f)]() mutable {
+      spare_pending_ = false;
+      if (!closed_) spare_ = std::move(f);
+    });
+  });
 }
 
 void durable_log::notify() { progress_.cancel(); }
@@ -216,6 +255,7 @@ void durable_log::close() {
     log::error() << "shutting down with " << (appended_ - synced_)
                  << " WAL records possibly not on disk: " << err;
   closed_ = true;
+  spare_.close();
   timer_.cancel();
   notify();
 }

@@ -3,6 +3,7 @@
 //   wal-<20 digits>.log        WAL segments, by sequence
 //   snapshot-<20 digits>.dat   snapshots, by sequence
 //   snapshot.spare             an older snapshot's file, for the next one to overwrite
+//   wal.spare                  an empty file with blocks allocated, the next WAL segment
 //   node.json                  node state
 //   *.json (other)             seed files, imported once
 //   LOCK                       held (flock) by the node using the dir
@@ -26,6 +27,7 @@ std::string segment_path(const std::string& dir, std::uint64_t seq);
 std::string snapshot_path(const std::string& dir, std::uint64_t seq);
 std::string node_state_path(const std::string& dir);
 std::string snapshot_spare_path(const std::string& dir);
+std::string wal_spare_path(const std::string& dir);
 
 // Takes an exclusive flock on <dir>/LOCK, kept until the process exits.
 // Fails with a clear message when another process holds it.

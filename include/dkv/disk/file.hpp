@@ -26,6 +26,15 @@ class file {
   // if missing (no truncation: its blocks and cached pages are reused).
   static std::error_code open_overwrite(const std::string& path, file& out);
   static std::error_code open_read(const std::string& path, file& out);
+  // Creates (or empties) the file and opens it for appending, with `bytes`
+  // of disk blocks allocated beyond its end (fallocate KEEP_SIZE; its size
+  // stays 0). Appends into those blocks allocate nothing, so they never
+  // wait for the file's writeback, which allocates the blocks of appends
+  // that have none (ext4 holds the file's block map lock meanwhile). A file
+  // system that cannot preallocate (no support, or not that much space)
+  // gets a plain empty file: only an error opening it is returned.
+  static std::error_code create_preallocated(const std::string& path, std::uint64_t bytes,
+                                             file& out);
 
   bool is_open() const noexcept { return fd_ >= 0; }
   int fd() const noexcept { return fd_; }
@@ -43,14 +52,6 @@ class file {
   std::error_code read_at(std::uint64_t offset, char* data, std::size_t size,
                           std::size_t& got) const noexcept;
   std::error_code sync() noexcept;  // fdatasync
-  // Starts writing the dirty pages of [offset, offset + length) to disk
-  // and returns at once (sync_file_range).
-  std::error_code start_writeback(std::uint64_t offset, std::uint64_t length) noexcept;
-  // Writes [offset, offset + length) to disk and waits for it (not a
-  // durability point: neither metadata nor the disk's cache is flushed),
-  // then drops its pages from the page cache. An error here is one that
-  // the file's next fdatasync would not report again.
-  std::error_code write_back_and_drop(std::uint64_t offset, std::uint64_t length) noexcept;
   std::error_code truncate(std::uint64_t size) noexcept;
   std::error_code size(std::uint64_t& out) const noexcept;
 

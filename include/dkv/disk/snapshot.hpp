@@ -9,7 +9,7 @@
 //
 // A snapshot is as large as the data, and nothing reads it until a restart:
 // its pages are written back and dropped from the page cache as it goes
-// (disk::drop_cached says why), so it holds at most ~16 MiB of the page
+// (disk/writeback.hpp), so it holds at most ~16 MiB of the page
 // cache rather than the data's size.
 
 #include <cstdint>

@@ -1,0 +1,114 @@
+#define BOOST_TEST_MODULE disk_writeback
+#include <boost/test/unit_test.hpp>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "dkv/disk/file.hpp"
+#include "dkv/disk/writeback.hpp"
+
+namespace fs = std::filesystem;
+using namespace dkv;
+
+namespace {
+
+constexpr std::uint64_t MiB = 1u << 20;
+
+struct temp_path {
+  explicit temp_path(const std::string& name = "file")
+      : path((fs::temp_directory_path() /
+              ("disk_writeback_test." + std::to_string(::getpid()) + "." + name))
+                 .string()) {}
+  std::string path;
+  ~temp_path() {
+    std::error_code ignored;
+    fs::remove(path, ignored);
+  }
+};
+
+struct stat stat_of(const std::string& path) {
+  struct stat st {};
+  BOOST_REQUIRE_EQUAL(::stat(path.c_str(), &st), 0);
+  return st;
+}
+
+// Whether the temp dir's file system takes fallocate(KEEP_SIZE).
+bool can_preallocate() {
+  temp_path probe("probe");
+  const int fd = ::open(probe.path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+  BOOST_REQUIRE(fd >= 0);
+  const bool ok = ::fallocate(fd, FALLOC_FL_KEEP_SIZE, 0, 1 << 20) == 0;
+  ::close(fd);
+  return ok;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(drop_target_waits_for_two_lags_then_keeps_one) {
+  const std::uint64_t lag = disk::drop_lag;
+  BOOST_TEST(disk::drop_target(0, 0) == 0u);
+  BOOST_TEST(disk::drop_target(0, 2 * lag - 1) == 0u);
+  BOOST_TEST(disk::drop_target(0, 2 * lag) == lag);
+  BOOST_TEST(disk::drop_target(0, 2 * lag + 4095) == lag, "down to a page boundary");
+  BOOST_TEST(disk::drop_target(0, 2 * lag + 4096) == lag + 4096);
+  BOOST_TEST(disk::drop_target(lag, 3 * lag - 1) == lag);
+  BOOST_TEST(disk::drop_target(lag, 3 * lag) == 2 * lag);
+  // Written in uneven steps, the cached part (end - dropped) stays below
+  // 2 * lag after every step and the dropped front never goes back.
+  std::uint64_t dropped = 0, end = 0;
+  for (std::uint64_t step : {300000u, 5000000u, 777u, 9000000u, 123456u, 20000000u, 1u}) {
+    end += step;
+    const std::uint64_t next = disk::drop_target(dropped, end);
+    BOOST_TEST(next >= dropped);
+    BOOST_TEST(next % 4096 == 0u);
+    BOOST_TEST(end - next < 2 * lag);
+    dropped = next;
+  }
+}
+
+BOOST_AUTO_TEST_CASE(write_back_behind_drops_only_what_it_is_given) {
+  temp_path t;
+  disk::file f;
+  BOOST_REQUIRE(!disk::file::open_append(t.path, f));
+  const std::string chunk(MiB, 'w');
+  for (int i = 0; i < 4; ++i) BOOST_REQUIRE(!f.write_all(chunk));
+  BOOST_TEST(!disk::write_back_behind(f.fd(), 0, 4 * MiB, 0, 0), "writeback started only");
+  BOOST_TEST(!disk::write_back_behind(f.fd(), 4 * MiB, 4 * MiB, 0, 2 * MiB));
+  BOOST_TEST(disk::write_back_behind(-1, 0, MiB, 0, 0).value() == EBADF);
+  std::ifstream in(t.path, std::ios::binary);
+  const std::string back((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  BOOST_TEST(back == chunk + chunk + chunk + chunk, "dropped pages read back from disk");
+}
+
+BOOST_AUTO_TEST_CASE(create_preallocated_empties_the_file_and_allocates_past_its_end) {
+  temp_path t;
+  std::ofstream(t.path) << "an older spare's bytes";
+  disk::file f;
+  BOOST_REQUIRE(!disk::file::create_preallocated(t.path, 8 * MiB, f));
+  auto st = stat_of(t.path);
+  BOOST_TEST(st.st_size == 0);
+  if (can_preallocate())
+    BOOST_TEST(static_cast<std::uint64_t>(st.st_blocks) * 512 >= 8 * MiB);
+  BOOST_REQUIRE(!f.write_all("abc"));
+  BOOST_REQUIRE(!f.write_all("def"));
+  BOOST_TEST(stat_of(t.path).st_size == 6, "opened for appending");
+}
+
+BOOST_AUTO_TEST_CASE(create_preallocated_without_the_space_is_a_plain_empty_file) {
+  temp_path t;
+  disk::file f;
+  // Past any file system's largest file: fallocate fails (EFBIG) at once.
+  BOOST_REQUIRE(!disk::file::create_preallocated(t.path, std::uint64_t{1} << 62, f));
+  BOOST_TEST(f.is_open());
+  const auto st = stat_of(t.path);
+  BOOST_TEST(st.st_size == 0);
+  BOOST_TEST(st.st_blocks == 0);
+  BOOST_REQUIRE(!f.write_all("abc"));
+  BOOST_TEST(stat_of(t.path).st_size == 3);
+}
