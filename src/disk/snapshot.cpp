@@ -84,8 +84,10 @@ std::error_code snapshot_writer::write_buffered() {
   buffer_.clear();
   if (ec) return ec;
   const std::uint64_t end = writer_.offset();
+  if (auto wb = start_writeback(file_.fd(), start, end - start)) return wb;
   const std::uint64_t upto = drop_target(dropped_, end);
-  if (auto wb = write_back_behind(file_.fd(), start, end, dropped_, upto)) return wb;
+  if (upto == dropped_) return {};
+  if (auto wb = write_back_and_drop(file_.fd(), dropped_, upto - dropped_)) return wb;
   dropped_ = upto;
   return {};
 }

@@ -4,6 +4,8 @@
 
 #include <cerrno>
 
+#include "dkv/disk/file.hpp"
+
 namespace dkv::disk {
 namespace {
 
@@ -23,18 +25,16 @@ std::uint64_t drop_target(std::uint64_t dropped, std::uint64_t end) noexcept {
   return (end - drop_lag) & ~(page_size - 1);
 }
 
-std::error_code write_back_behind(int fd, std::uint64_t start, std::uint64_t end,
-                                  std::uint64_t dropped, std::uint64_t upto) noexcept {
-  if (end > start) {
-    if (auto ec = sync_range(fd, start, end - start, SYNC_FILE_RANGE_WRITE)) return ec;
-  }
-  if (upto <= dropped) return {};
-  if (auto ec = sync_range(fd, dropped, upto - dropped,
+std::error_code start_writeback(int fd, std::uint64_t offset, std::uint64_t length) noexcept {
+  return sync_range(fd, offset, length, SYNC_FILE_RANGE_WRITE);
+}
+
+std::error_code write_back_and_drop(int fd, std::uint64_t offset, std::uint64_t length) noexcept {
+  if (auto ec = sync_range(fd, offset, length,
                            SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE |
                                SYNC_FILE_RANGE_WAIT_AFTER))
     return ec;
-  ::posix_fadvise(fd, static_cast<off_t>(dropped), static_cast<off_t>(upto - dropped),
-                  POSIX_FADV_DONTNEED);
+  drop_cached(fd, offset, length);
   return {};
 }
 

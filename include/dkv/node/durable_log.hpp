@@ -9,8 +9,8 @@
 //
 // The segment's pages leave the page cache as it is written
 // (disk/writeback.hpp): every 8 MiB written, the helper starts their
-// writeback and writes back and drops what lies 8 MiB behind; a full
-// segment drops the rest after its fdatasync.
+// writeback and drops what lies 8 MiB behind (written back by then); a
+// full segment drops the rest after its fdatasync.
 //
 // The next segment is made ready ahead by the helper: wal.spare, empty,
 // with a segment's worth of disk blocks allocated (disk::file::
@@ -118,9 +118,6 @@ class durable_log {
   void write_back_step();
   void request_sync();
   void on_synced(std::uint64_t lsn, int err);
-  // A failed fdatasync or writeback wait: nothing after the last good sync
-  // can be trusted to be on disk.
-  void fail_sync(const char* what, int err);
   void notify();
   void start_timer();
 
