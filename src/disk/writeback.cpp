@@ -20,9 +20,12 @@ std::error_code sync_range(int fd, std::uint64_t offset, std::uint64_t length,
 
 }  // namespace
 
+std::uint64_t drop_point(std::uint64_t end) noexcept {
+  return end < drop_lag ? 0 : (end - drop_lag) & ~(page_size - 1);
+}
+
 std::uint64_t drop_target(std::uint64_t dropped, std::uint64_t end) noexcept {
-  if (end < dropped + 2 * drop_lag) return dropped;
-  return (end - drop_lag) & ~(page_size - 1);
+  return end < dropped + 2 * drop_lag ? dropped : drop_point(end);
 }
 
 std::error_code start_writeback(int fd, std::uint64_t offset, std::uint64_t length) noexcept {

@@ -10,7 +10,7 @@ import subprocess
 import time
 import unittest
 
-from harness import HOST, KV_NODE, SANITIZED, Node, NodeTestCase, clean_env, run
+from harness import HOST, KV_NODE, SANITIZED, Node, NodeTestCase, clean_env, poll, run
 
 LOG_LINE = r"^\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}\] \[(trace|debug|info|warning|error)\] " \
            r"\[%s\] \[[^\]]+\] .+"
@@ -133,6 +133,39 @@ def process_env(pid):
 
 
 @unittest.skipUnless(thp_enabled(), "the kernel's transparent huge pages are off")
+def thread_policies(pid):
+    """{tid: scheduling policy} of the process's threads (/proc stat field 41:
+    0 SCHED_OTHER, 3 SCHED_BATCH)."""
+    out = {}
+    for tid in os.listdir("/proc/%d/task" % pid):
+        with open("/proc/%d/task/%s/stat" % (pid, tid)) as f:
+            out[int(tid)] = int(f.read().rsplit(")", 1)[1].split()[38])
+    return out
+
+
+class HelperThreadTest(NodeTestCase):
+    """The helper thread (fdatasync, page cache steps, snapshot writes) runs
+    as SCHED_BATCH, which never preempts the loop when it wakes up, unless
+    --fsync always makes every acknowledgement wait for it (src/node/node.cpp)."""
+
+    def helper_policy(self, node):
+        def settled():
+            policies = thread_policies(node.pid)
+            helpers = [p for tid, p in policies.items() if tid != node.pid]
+            return len(helpers) == 1 and helpers[0] != 0 and policies
+        policies = poll(settled, timeout=2) or thread_policies(node.pid)
+        self.assertEqual(policies[node.pid], 0, "the loop keeps the default policy")
+        self.assertEqual(len(policies), 2, policies)
+        return [p for tid, p in policies.items() if tid != node.pid][0]
+
+    def test_helper_is_a_batch_thread(self):
+        for fsync in ("everysec", "no"):
+            self.assertEqual(self.helper_policy(self.start_node(fsync=fsync)), 3, fsync)
+
+    def test_helper_keeps_the_default_under_fsync_always(self):
+        self.assertEqual(self.helper_policy(self.start_node(fsync="always")), 0)
+
+
 class HugePagesTest(NodeTestCase):
     """kv-node re-executes itself once with glibc.malloc.hugetlb=1 so that
     malloc's heap sits on transparent huge pages (apps/kv-node/huge_pages.hpp)."""

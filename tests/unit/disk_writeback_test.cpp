@@ -50,6 +50,16 @@ bool can_preallocate() {
 
 }  // namespace
 
+BOOST_AUTO_TEST_CASE(drop_point_is_a_page_boundary_a_lag_behind) {
+  const std::uint64_t lag = disk::drop_lag;
+  BOOST_TEST(disk::drop_point(0) == 0u);
+  BOOST_TEST(disk::drop_point(lag - 1) == 0u);
+  BOOST_TEST(disk::drop_point(lag) == 0u);
+  BOOST_TEST(disk::drop_point(lag + 4095) == 0u);
+  BOOST_TEST(disk::drop_point(lag + 4096) == 4096u);
+  BOOST_TEST(disk::drop_point(lag + 10 * MiB + 5) == 10 * MiB);
+}
+
 BOOST_AUTO_TEST_CASE(drop_target_waits_for_two_lags_then_keeps_one) {
   const std::uint64_t lag = disk::drop_lag;
   BOOST_TEST(disk::drop_target(0, 0) == 0u);

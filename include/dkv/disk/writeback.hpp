@@ -17,9 +17,13 @@ namespace dkv::disk {
 // bytes to finish before that range is dropped.
 inline constexpr std::uint64_t drop_lag = 8u << 20;
 
-// Where the dropped front of a file written up to `end` moves from
-// `dropped`: `dropped` itself until 2 * drop_lag lies between them, then a
-// page boundary drop_lag behind `end`.
+// The page boundary drop_lag behind `end` (0 before that): what a file
+// written up to `end` keeps cached starts there.
+std::uint64_t drop_point(std::uint64_t end) noexcept;
+
+// For a writer that drops in batches (and waits for them): where the
+// dropped front moves from `dropped` once the file is written up to `end`:
+// `dropped` itself until 2 * drop_lag lies between them, then drop_point.
 std::uint64_t drop_target(std::uint64_t dropped, std::uint64_t end) noexcept;
 
 // Starts the writeback of the dirty pages of [offset, offset + length) and

@@ -8,9 +8,9 @@
 // the loop never waits for the disk.
 //
 // The segment's pages leave the page cache as it is written
-// (disk/writeback.hpp): every 8 MiB written, the helper starts their
-// writeback and drops what lies 8 MiB behind (written back by then); a
-// full segment drops the rest after its fdatasync.
+// (disk/writeback.hpp): every MiB written, the helper starts its writeback
+// and drops what lies 8 MiB behind (written back by then); a full segment
+// drops the rest after its fdatasync.
 //
 // The next segment is made ready ahead by the helper: wal.spare, empty,
 // with a segment's worth of disk blocks allocated (disk::file::
@@ -45,6 +45,8 @@ namespace dkv::node {
 class durable_log {
  public:
   static constexpr std::uint64_t segment_limit = 64u << 20;
+  // Bytes written between two page cache steps (see write_back_step).
+  static constexpr std::uint64_t writeback_step = 1u << 20;
 
   // `helper` runs fdatasync and the page cache steps (writeback, drops),
   // closes retired segments, syncs the directory entries of new ones, and
@@ -114,7 +116,8 @@ class durable_log {
   // The scheduled group commit: flush, then resume the parked streams.
   void commit();
   // Hands what was written since the last step to the helper's writeback,
-  // once that is drop_lag or more.
+  // once that is writeback_step or more, and drops what lies drop_lag
+  // behind.
   void write_back_step();
   void request_sync();
   void on_synced(std::uint64_t lsn, int err);
