@@ -375,11 +375,11 @@ class SnapshotTest(RecoveryTestCase):
         self.assertEqual(self.info(node)["keys"], "90")
 
     def test_the_segment_being_written_keeps_little_in_the_page_cache(self):
-        """As a segment grows, the helper starts its writeback and drops what
-        lies 8 MiB behind its end (disk/writeback.hpp): of 39 MiB written,
-        about 15 MiB stays cached (under 24 allowed: pages still being
-        written back when dropped stay); a restart after kill -9 reads it
-        all."""
+        """As a segment grows, the helper starts its writeback every MiB and
+        drops what lies 8 MiB behind its end (disk/writeback.hpp): of 39 MiB
+        written, about 9 MiB stays cached (under 24 allowed: pages still
+        being written back when dropped stay); a restart after kill -9 reads
+        it all."""
         node = self.start(snapshot_min_bytes=1 << 30)
         if file_system_of(self.data) == "tmpfs":
             self.skipTest("the data dir is on a tmpfs: no page cache to drop")

@@ -3,7 +3,7 @@
 // node restarts (a WAL segment, a snapshot) out of the page cache while it is
 // written: the writeback of each written range is started at once, and what
 // lies more than drop_lag behind the end is dropped (disk::drop_cached says
-// why). Such a file holds about 2 * drop_lag of the page cache, and its
+// why). Such a file holds at most about 2 * drop_lag of the page cache, and its
 // writeback goes in small steps: a later fdatasync finds little left to
 // write instead of a second's worth (which kept the thread calling it on a
 // CPU for milliseconds, PREEMPT_NONE kernels switching only at their tick).
