@@ -85,7 +85,6 @@ asio::awaitable<void> run_drain(context& ctx, const repl& console,
   signals.cancel();
 }
 
-// Says who may talk to the node; never the secrets themselves.
 // Under --fsync everysec or no nothing waits for the helper: SCHED_BATCH
 // keeps it from preempting the loop whenever it wakes up (it runs on an
 // idle CPU, or at the scheduler's tick), with the same share of the CPU as
@@ -104,6 +103,7 @@ void run_helper_as_batch(asio::thread_pool& helper, asio::io_context& ioc) {
   });
 }
 
+// Says who may talk to the node; never the secrets themselves.
 void log_security(const config::node_config& cfg) {
   if (cfg.protected_mode)
     log::warn() << "protected mode: no --requirepass, so listening on loopback only; "

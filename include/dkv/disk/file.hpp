@@ -62,10 +62,11 @@ class file {
 // Drops the clean cached pages of the file open as `fd` (of `length` bytes
 // from `offset`; 0: to its end) from the page cache: a hint, with no error
 // to report. For files the node reads only when it restarts (a synced WAL
-// segment, a snapshot): the freed pages then serve its next writes. In a virtual machine that is much
-// cheaper than growing the page cache into memory the host has not backed
-// (or took back: free page reporting), and several writers doing that at
-// once slow each other down (docs/PERFORMANCE.md).
+// segment, a snapshot): the freed pages then serve its next writes. In a
+// virtual machine that is much cheaper than growing the page cache into
+// memory the host has not backed (or took back: free page reporting), and
+// several writers doing that at once slow each other down
+// (docs/PERFORMANCE.md).
 void drop_cached(int fd, std::uint64_t offset = 0, std::uint64_t length = 0) noexcept;
 
 // Reads a whole file into `out`.
