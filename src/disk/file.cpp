@@ -81,6 +81,18 @@ std::error_code file::read_at(std::uint64_t offset, char* data, std::size_t size
   return {};
 }
 
+bool file::try_direct_io() noexcept {
+  struct statx st {};
+  if (::statx(fd_, "", AT_EMPTY_PATH, STATX_DIOALIGN, &st) != 0 ||
+      !(st.stx_mask & STATX_DIOALIGN))
+    return false;
+  const auto divides_align = [](std::uint32_t a) { return a != 0 && direct_io_align % a == 0; };
+  if (!divides_align(st.stx_dio_mem_align) || !divides_align(st.stx_dio_offset_align))
+    return false;
+  const int flags = ::fcntl(fd_, F_GETFL);
+  return flags >= 0 && ::fcntl(fd_, F_SETFL, flags | O_DIRECT) == 0;
+}
+
 std::error_code file::sync() noexcept {
   return ::fdatasync(fd_) == 0 ? std::error_code{} : last_error();
 }

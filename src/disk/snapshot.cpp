@@ -2,9 +2,12 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
+#include <utility>
 
 #include "dkv/common/bytes.hpp"
 #include "dkv/disk/writeback.hpp"
@@ -63,7 +66,14 @@ std::error_code snapshot_writer::begin(const std::string& final_path, const snap
   writer_ = wal::log_writer(0);
   buffer_.clear();
   entries_ = 0;
-  dropped_ = 0;
+  sealed_ = false;
+  staged_ = 0;
+  written_ = dropped_ = 0;
+  staging_.reset();
+  if (file_.try_direct_io()) {
+    staging_.reset(static_cast<char*>(std::aligned_alloc(direct_io_align, direct_chunk)));
+    if (!staging_) return std::make_error_code(std::errc::not_enough_memory);
+  }
   writer_.add_record(encode_snapshot_header(h), buffer_);
   return {};
 }
@@ -75,21 +85,40 @@ void snapshot_writer::add(const wal::entry& e) {
 
 void snapshot_writer::seal() {
   writer_.add_record(encode_snapshot_trailer(entries_), buffer_);
+  sealed_ = true;
 }
 
 std::error_code snapshot_writer::write_buffered() {
-  if (buffer_.empty()) return {};  // (a length of 0 means "to the end" below)
-  const std::uint64_t start = writer_.offset() - buffer_.size();
-  const auto ec = file_.write_all(buffer_);
+  std::string_view rest = buffer_;
+  std::error_code ec;
+  if (direct()) {
+    while (!rest.empty() && !ec) {
+      const std::size_t n = std::min(rest.size(), direct_chunk - staged_);
+      std::memcpy(staging_.get() + staged_, rest.data(), n);
+      staged_ += n;
+      rest.remove_prefix(n);
+      if (staged_ == direct_chunk) ec = write_staged();
+    }
+    if (!ec && sealed_ && staged_ > 0) {
+      const std::size_t padded = (staged_ + direct_io_align - 1) & ~(direct_io_align - 1);
+      std::memset(staging_.get() + staged_, 0, padded - staged_);
+      staged_ = padded;
+      ec = write_staged();
+    }
+  } else if (!rest.empty()) {
+    const std::uint64_t from = written_, dropped = dropped_;
+    written_ += rest.size();
+    dropped_ = std::max(dropped_, drop_point(written_));
+    ec = file_.write_all(rest);
+    if (!ec) ec = write_back_step(file_.fd(), from, written_, dropped, dropped_);
+  }
   buffer_.clear();
-  if (ec) return ec;
-  const std::uint64_t end = writer_.offset();
-  if (auto wb = start_writeback(file_.fd(), start, end - start)) return wb;
-  const std::uint64_t upto = drop_target(dropped_, end);
-  if (upto == dropped_) return {};
-  if (auto wb = write_back_and_drop(file_.fd(), dropped_, upto - dropped_)) return wb;
-  dropped_ = upto;
-  return {};
+  return ec;
+}
+
+std::error_code snapshot_writer::write_staged() {
+  const std::size_t n = std::exchange(staged_, 0);
+  return file_.write_all({staging_.get(), n});
 }
 
 std::error_code snapshot_writer::publish(int fd, std::uint64_t size, const std::string& tmp_path,

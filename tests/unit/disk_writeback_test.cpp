@@ -60,39 +60,18 @@ BOOST_AUTO_TEST_CASE(drop_point_is_a_page_boundary_a_lag_behind) {
   BOOST_TEST(disk::drop_point(lag + 10 * MiB + 5) == 10 * MiB);
 }
 
-BOOST_AUTO_TEST_CASE(drop_target_waits_for_two_lags_then_keeps_one) {
-  const std::uint64_t lag = disk::drop_lag;
-  BOOST_TEST(disk::drop_target(0, 0) == 0u);
-  BOOST_TEST(disk::drop_target(0, 2 * lag - 1) == 0u);
-  BOOST_TEST(disk::drop_target(0, 2 * lag) == lag);
-  BOOST_TEST(disk::drop_target(0, 2 * lag + 4095) == lag, "down to a page boundary");
-  BOOST_TEST(disk::drop_target(0, 2 * lag + 4096) == lag + 4096);
-  BOOST_TEST(disk::drop_target(lag, 3 * lag - 1) == lag);
-  BOOST_TEST(disk::drop_target(lag, 3 * lag) == 2 * lag);
-  // Written in uneven steps, the cached part (end - dropped) stays below
-  // 2 * lag after every step and the dropped front never goes back.
-  std::uint64_t dropped = 0, end = 0;
-  for (std::uint64_t step : {300000u, 5000000u, 777u, 9000000u, 123456u, 20000000u, 1u}) {
-    end += step;
-    const std::uint64_t next = disk::drop_target(dropped, end);
-    BOOST_TEST(next >= dropped);
-    BOOST_TEST(next % 4096 == 0u);
-    BOOST_TEST(end - next < 2 * lag);
-    dropped = next;
-  }
-}
-
 BOOST_AUTO_TEST_CASE(written_back_and_dropped_pages_read_back_from_disk) {
   temp_path t;
   disk::file f;
   BOOST_REQUIRE(!disk::file::open_append(t.path, f));
   const std::string chunk(MiB, 'w');
-  for (int i = 0; i < 4; ++i) BOOST_REQUIRE(!f.write_all(chunk));
-  BOOST_TEST(!disk::start_writeback(f.fd(), 0, 4 * MiB));
-  BOOST_TEST(!disk::write_back_and_drop(f.fd(), 0, 2 * MiB));
+  for (int i = 0; i < 2; ++i) BOOST_REQUIRE(!f.write_all(chunk));
+  BOOST_TEST(!disk::write_back_step(f.fd(), 0, 2 * MiB, 0, 0));
+  for (int i = 0; i < 2; ++i) BOOST_REQUIRE(!f.write_all(chunk));
+  BOOST_TEST(!disk::write_back_step(f.fd(), 2 * MiB, 4 * MiB, 0, 2 * MiB));
+  BOOST_REQUIRE(!f.sync());
   disk::drop_cached(f.fd(), 2 * MiB, 2 * MiB);
-  BOOST_TEST(disk::start_writeback(-1, 0, MiB).value() == EBADF);
-  BOOST_TEST(disk::write_back_and_drop(-1, 0, MiB).value() == EBADF);
+  BOOST_TEST(disk::write_back_step(-1, 0, MiB, 0, 0).value() == EBADF);
   std::ifstream in(t.path, std::ios::binary);
   const std::string back((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   BOOST_TEST(back == chunk + chunk + chunk + chunk);

@@ -10,6 +10,10 @@
 
 namespace dkv::disk {
 
+// What direct I/O (file::try_direct_io) needs aligned to: buffer addresses,
+// file offsets and lengths.
+inline constexpr std::size_t direct_io_align = 4096;
+
 class file {
  public:
   file() = default;
@@ -35,6 +39,12 @@ class file {
   // gets a plain empty file: only an error opening it is returned.
   static std::error_code create_preallocated(const std::string& path, std::uint64_t bytes,
                                              file& out);
+
+  // Turns on direct I/O (O_DIRECT: writes go to the disk, not through the
+  // page cache) if the file system says it takes it with direct_io_align
+  // alignment (statx STATX_DIOALIGN; tmpfs, for one, does not say). False,
+  // with nothing changed, if not.
+  bool try_direct_io() noexcept;
 
   bool is_open() const noexcept { return fd_ >= 0; }
   int fd() const noexcept { return fd_; }

@@ -1,12 +1,13 @@
 #pragma once
 // Keeping a file that is written once, front to back, and read only when the
-// node restarts (a WAL segment, a snapshot) out of the page cache while it is
-// written: the writeback of each written range is started at once, and what
-// lies more than drop_lag behind the end is dropped (disk::drop_cached says
-// why). Such a file holds at most about 2 * drop_lag of the page cache, and its
-// writeback goes in small steps: a later fdatasync finds little left to
-// write instead of a second's worth (which kept the thread calling it on a
-// CPU for milliseconds, PREEMPT_NONE kernels switching only at their tick).
+// node restarts (a WAL segment; a snapshot where direct I/O is not to be
+// had) out of the page cache while it is written: the writeback of each
+// written range is started at once, and what lies more than drop_lag behind
+// the end is dropped (disk::drop_cached says why). Such a file holds about
+// drop_lag of the page cache, more while the disk lags, and its writeback
+// goes in small steps: a later fdatasync finds little left to write instead
+// of a second's worth (which kept the thread calling it on a CPU for
+// milliseconds, PREEMPT_NONE kernels switching only at their tick).
 
 #include <cstdint>
 #include <system_error>
@@ -21,20 +22,14 @@ inline constexpr std::uint64_t drop_lag = 8u << 20;
 // written up to `end` keeps cached starts there.
 std::uint64_t drop_point(std::uint64_t end) noexcept;
 
-// For a writer that drops in batches (and waits for them): where the
-// dropped front moves from `dropped` once the file is written up to `end`:
-// `dropped` itself until 2 * drop_lag lies between them, then drop_point.
-std::uint64_t drop_target(std::uint64_t dropped, std::uint64_t end) noexcept;
-
-// Starts the writeback of the dirty pages of [offset, offset + length) and
-// returns at once (sync_file_range). An I/O error of that writeback is
+// One step of such a file: starts the writeback of [from, end) and returns
+// at once (sync_file_range), and drops [dropped, upto) from the page cache.
+// Nothing waits for the disk: a wait wakes the caller again as pages
+// complete (1474 preemptions of the event loop in 7 s of SET 1 KiB -P 1,
+// docs/PERFORMANCE.md). Pages still being written back when dropped stay
+// cached until the file's final drop; an I/O error of the writeback is
 // reported by the file's next fdatasync.
-std::error_code start_writeback(int fd, std::uint64_t offset, std::uint64_t length) noexcept;
-
-// Writes [offset, offset + length) back and waits for it (not a durability
-// point: neither metadata nor the disk's cache is flushed), then drops its
-// pages. An error here is one that the file's next fdatasync would not
-// report again.
-std::error_code write_back_and_drop(int fd, std::uint64_t offset, std::uint64_t length) noexcept;
+std::error_code write_back_step(int fd, std::uint64_t from, std::uint64_t end,
+                                std::uint64_t dropped, std::uint64_t upto) noexcept;
 
 }  // namespace dkv::disk
