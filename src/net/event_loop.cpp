@@ -6,6 +6,8 @@
 
 #include <boost/asio/io_context.hpp>
 
+#include "dkv/net/idle_gate.hpp"
+
 namespace dkv::net {
 
 namespace {
@@ -34,30 +36,42 @@ class timer_slack {
 }  // namespace
 
 void run_loop(boost::asio::io_context& ioc, std::chrono::microseconds nap,
-              loop_counters& counters) {
-  if (nap.count() <= 0) {
+              loop_counters& counters, idle_gate* idle) {
+  if (nap.count() <= 0 && idle == nullptr) {
     ioc.run();
     return;
   }
   const timer_slack slack(1000);
+  const auto idle_waits = [idle] { return idle != nullptr && idle->waiting(); };
   // Invariant: while !busy, the loop is io_context::run() one handler at a
-  // time (run_one waits in epoll_wait when nothing is ready); `handled`
-  // handlers ran since `window_start`.
+  // time (run_one waits in epoll_wait when nothing is ready) but while work
+  // waits at the idle gate, which it opens when poll() finds nothing ready;
+  // `handled` handlers ran since `window_start`.
   bool busy = false;
   std::uint64_t handled = 0;
   auto window_start = clock::now();
   while (!ioc.stopped()) {
     if (!busy) {
-      handled += ioc.run_one();
+      if (idle_waits()) {
+        const std::size_t ran = ioc.poll();
+        handled += ran;
+        if (ran == 0) idle->open();
+      } else {
+        handled += ioc.run_one();
+      }
       if (handled < rate_window) continue;
       const auto now = clock::now();
-      busy = now - window_start < nap * rate_window;
+      busy = nap.count() > 0 && now - window_start < nap * rate_window;
       window_start = now;
       handled = 0;
       continue;
     }
     if (ioc.poll() > 0) continue;  // poll(): run what is ready, never wait
     if (ioc.stopped()) break;      // out of work
+    if (idle_waits()) {
+      idle->open();
+      continue;
+    }
     nap_for(nap);
     ++counters.naps;
     if (ioc.poll() > 0) {

@@ -23,6 +23,7 @@
 
 #include "dkv/log/log.hpp"
 #include "dkv/net/event_loop.hpp"
+#include "dkv/net/idle_gate.hpp"
 #include "dkv/net/spawn.hpp"
 #include "dkv/node/cluster_manager.hpp"
 #include "dkv/node/durable_log.hpp"
@@ -166,7 +167,8 @@ int run_node(const config::node_config& cfg) {
 
   asio::steady_timer housekeeping(ioc);
   asio::co_spawn(ioc, run_housekeeping(ctx, housekeeping), net::log_exception{"housekeeping"});
-  snapshotter snapshots(ioc.get_executor(), ctx, helper, cfg.snapshot_min_bytes);
+  net::idle_gate idle(ioc.get_executor());
+  snapshotter snapshots(ioc.get_executor(), ctx, helper, idle, cfg.snapshot_min_bytes);
   asio::co_spawn(ioc, snapshots.run(), net::log_exception{"snapshots"});
 
   // Shutdown in two phases: stop accepting and close everything now, then
@@ -216,7 +218,7 @@ int run_node(const config::node_config& cfg) {
   std::cout << "READY " << bound.address().to_string() << ":" << bound.port() << std::endl;
   if (cfg.repl) console.start();
 
-  net::run_loop(ioc, std::chrono::microseconds(cfg.loop_nap_us), ctx.loop);
+  net::run_loop(ioc, std::chrono::microseconds(cfg.loop_nap_us), ctx.loop, &idle);
   helper.join();
   log::info() << "stopped";
   return 0;

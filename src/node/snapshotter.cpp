@@ -23,6 +23,8 @@ namespace {
 // that requests served meanwhile wait little longer), then written by the
 // helper while the loop serves.
 constexpr std::uint64_t bytes_per_turn = 256u << 10;
+// How long a turn waits at most for the loop to be idle.
+constexpr std::chrono::microseconds idle_wait_at_most{1000};
 // Restarts each open a segment: bound their number too.
 constexpr std::uint64_t max_segments = 16;
 
@@ -54,8 +56,8 @@ void retire_older(const std::string& dir, std::uint64_t keep_from) {
 }  // namespace
 
 snapshotter::snapshotter(asio::any_io_executor ex, context& ctx, asio::thread_pool& helper,
-                         std::uint64_t min_bytes)
-    : ctx_(ctx), helper_(helper), min_bytes_(min_bytes), timer_(std::move(ex)) {}
+                         net::idle_gate& idle, std::uint64_t min_bytes)
+    : ctx_(ctx), helper_(helper), idle_(idle), min_bytes_(min_bytes), timer_(std::move(ex)) {}
 
 void snapshotter::stop() {
   stopped_ = true;
@@ -109,6 +111,7 @@ asio::awaitable<void> snapshotter::take() {
         helper_, [&w]() -> asio::awaitable<std::error_code> { co_return w.write_buffered(); },
         asio::use_awaitable);
   };
+  std::uint64_t logged_at_turn = 0;  // log.bytes_since() when this turn began
   for (std::uint32_t p = 0; p < common::partition_count; ++p) {
     // A partition is encoded in one go: no co_await while scanning it.
     ctx_.eng.data().scan(p, [&w](const store::entry& e) {
@@ -118,7 +121,14 @@ asio::awaitable<void> snapshotter::take() {
     if (w.buffered() >= bytes_per_turn) {
       const std::error_code ec = co_await write_out();
       if (ec) co_return fail("cannot write snapshot", ec);
+      // The next turn waits for a moment the loop has nothing else to do,
+      // unless the log grew by a turn's worth meanwhile: then it keeps pace
+      // with the writes (and the log left to replay after it stays near the
+      // data's size).
+      if (log.bytes_since() - logged_at_turn < bytes_per_turn)
+        co_await idle_.wait(idle_wait_at_most);
       if (stopped_) co_return w.abort();
+      logged_at_turn = log.bytes_since();
     }
   }
   w.seal();

@@ -10,13 +10,17 @@
 #include <optional>
 #include <thread>
 
+#include <boost/asio/awaitable.hpp>
 #include <boost/asio/buffer.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/local/stream_protocol.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 
 #include "dkv/net/event_loop.hpp"
+#include "dkv/net/idle_gate.hpp"
 
 namespace asio = boost::asio;
 using namespace std::chrono_literals;
@@ -76,6 +80,20 @@ struct feed {
   }
 };
 
+// Starts a coroutine that waits at `idle` for at most `at_most` and then
+// notes how long it waited.
+void wait_at(asio::io_context& ctx, dkv::net::idle_gate& idle, std::chrono::microseconds at_most,
+             std::optional<clock_type::duration>& waited) {
+  const auto start = clock_type::now();
+  asio::co_spawn(
+      ctx,
+      [&idle, at_most, &waited, start]() -> asio::awaitable<void> {
+        co_await idle.wait(at_most);
+        waited = clock_type::now() - start;
+      },
+      asio::detached);
+}
+
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(without_a_nap_it_is_run) {
@@ -133,5 +151,52 @@ BOOST_AUTO_TEST_CASE(stop_ends_it_while_work_remains) {
     timer.async_wait([&](boost::system::error_code) { f.ctx.stop(); });
     dkv::net::run_loop(f.ctx, nap, f.counters);
     BOOST_TEST(f.ctx.stopped());
+  }
+}
+
+// Background work waiting at the idle gate goes through as soon as the
+// loop finds nothing to run, long before its at_most, naps or not.
+BOOST_AUTO_TEST_CASE(an_idle_loop_lets_the_waiter_through_at_once) {
+  for (const auto nap : {0us, 50us}) {
+    asio::io_context ctx{1};
+    dkv::net::idle_gate idle(ctx.get_executor());
+    std::optional<clock_type::duration> waited;
+    wait_at(ctx, idle, 10s, waited);
+    dkv::net::loop_counters counters;
+    dkv::net::run_loop(ctx, nap, counters, &idle);
+    BOOST_REQUIRE(waited.has_value());
+    BOOST_TEST(*waited < 1s, "nap " << nap.count() << " us");
+    BOOST_TEST(!idle.waiting());
+  }
+}
+
+// While handlers are always ready the gate stays shut: the waiter goes
+// through when they stop coming, or at its at_most, whichever is first.
+BOOST_AUTO_TEST_CASE(a_busy_loop_holds_the_waiter_until_idle_or_at_most) {
+  using std::chrono::microseconds;
+  for (const auto nap : {0us, 50us}) {
+    for (const microseconds at_most : {microseconds(10s), microseconds(20ms)}) {
+      asio::io_context ctx{1};
+      dkv::net::idle_gate idle(ctx.get_executor());
+      const auto busy_until = clock_type::now() + 200ms;
+      std::function<void()> spin = [&] {
+        if (clock_type::now() < busy_until) asio::post(ctx, spin);
+      };
+      asio::post(ctx, spin);
+      std::optional<clock_type::duration> waited;
+      wait_at(ctx, idle, at_most, waited);
+      dkv::net::loop_counters counters;
+      dkv::net::run_loop(ctx, nap, counters, &idle);
+      BOOST_REQUIRE(waited.has_value());
+      const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(*waited).count();
+      BOOST_TEST_INFO("nap " << nap.count() << " us, at most " << at_most.count() << " us");
+      if (at_most == microseconds(10s)) {
+        BOOST_TEST(ms >= 200);  // not while busy
+        BOOST_TEST(ms < 1000);  // but once idle
+      } else {
+        BOOST_TEST(ms >= 20);
+        BOOST_TEST(ms < 150);  // while still busy
+      }
+    }
   }
 }

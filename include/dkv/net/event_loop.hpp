@@ -20,6 +20,10 @@
 // a nap that found nothing. At light load nothing changes: no nap, no added
 // latency. At most one nap of latency is added to a request, and only while
 // requests arrive at least that often.
+//
+// Whenever it finds nothing ready to run and background work waits at
+// `idle` (net/idle_gate.hpp), it lets that work through instead of napping
+// or waiting.
 
 #include <chrono>
 #include <cstdint>
@@ -30,15 +34,17 @@ class io_context;
 
 namespace dkv::net {
 
+class idle_gate;
+
 struct loop_counters {
   std::uint64_t naps = 0;      // naps taken
   std::uint64_t nap_hits = 0;  // naps after which work was ready
 };
 
 // Runs `ioc` until it is stopped or runs out of work, as io_context::run()
-// (which it is when `nap` is zero), counting naps into `counters`. Exceptions
-// of handlers propagate, as from run().
+// (which it is when `nap` is zero and there is no `idle`), counting naps into
+// `counters`. Exceptions of handlers propagate, as from run().
 void run_loop(boost::asio::io_context& ioc, std::chrono::microseconds nap,
-              loop_counters& counters);
+              loop_counters& counters, idle_gate* idle = nullptr);
 
 }  // namespace dkv::net

@@ -2,7 +2,8 @@
 // Takes snapshots so that recovery time and disk use stay bounded: once the
 // WAL written since the last snapshot exceeds both a floor and the size of
 // the data itself, the log rolls to a new segment S, every stored entry
-// (tombstones included) is encoded a few partitions per loop turn and
+// (tombstones included) is encoded a few partitions per loop turn, each
+// turn when the loop is idle (net/idle_gate.hpp), and
 // written to snapshot-S by the helper thread (the loop keeps serving;
 // writes during the snapshot land in S and later segments, and replaying
 // them over the snapshot is correct because entries merge
@@ -18,6 +19,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
 
+#include "dkv/net/idle_gate.hpp"
 #include "dkv/node/context.hpp"
 
 namespace dkv::node {
@@ -26,8 +28,9 @@ class snapshotter {
  public:
   static constexpr std::uint64_t default_min_bytes = 64u << 20;
 
+  // `idle`: the event loop's idle gate, where each turn of encoding waits.
   snapshotter(boost::asio::any_io_executor ex, context& ctx, boost::asio::thread_pool& helper,
-              std::uint64_t min_bytes);
+              net::idle_gate& idle, std::uint64_t min_bytes);
 
   // Checks once a second whether a snapshot is due; ends when stop() is called.
   boost::asio::awaitable<void> run();
@@ -38,6 +41,7 @@ class snapshotter {
  private:
   context& ctx_;
   boost::asio::thread_pool& helper_;
+  net::idle_gate& idle_;
   std::uint64_t min_bytes_;
   boost::asio::steady_timer timer_;
   bool stopped_ = false;
