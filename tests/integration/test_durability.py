@@ -5,6 +5,7 @@ again once space is freed). See protocol/WAL.md and DESIGN.md section 8."""
 
 import os
 import random
+import shutil
 import struct
 import subprocess
 import sys
@@ -138,21 +139,25 @@ class KillUnderLoadTest(NodeTestCase):
 
 
 class DiskFullTest(NodeTestCase):
-    """The data dir on a 2 MiB tmpfs, mostly taken by a filler file."""
+    """The data dir on a 2 MiB tmpfs, all but 512 KiB taken by a filler file."""
 
     def setUp(self):
         if os.geteuid() != 0:
-            self.skipTest("mounting a tmpfs needs root")
+            self.skipTest("mounting a file system needs root")
         self.workdir = self.tempdir()
         self.mount = os.path.join(self.workdir, "small")
         os.mkdir(self.mount)
+        self.mount_small()
+        self.addCleanup(self.unmount)
+        st = os.statvfs(self.mount)
+        self.filler = os.path.join(self.mount, "filler")
+        with open(self.filler, "wb") as f:
+            f.write(b"\0" * (st.f_bavail * st.f_frsize - (512 << 10)))
+
+    def mount_small(self):
         r = run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", self.mount])
         if r.returncode != 0:
             self.skipTest("cannot mount a tmpfs: %s" % r.stderr.decode().strip())
-        self.addCleanup(self.unmount)
-        self.filler = os.path.join(self.mount, "filler")
-        with open(self.filler, "wb") as f:
-            f.write(b"\0" * (1536 << 10))
 
     def unmount(self):
         if run(["umount", self.mount]).returncode != 0:
@@ -257,6 +262,26 @@ class DiskFullTest(NodeTestCase):
         node.kill()
         node = self.start()
         self.assert_values(node, acked)
+
+
+class DiskFullExt4Test(DiskFullTest):
+    """The same on an 8 MiB ext4 (a loop device), where snapshots are
+    written with direct I/O: a write the disk cannot take fails the same
+    way."""
+
+    def mount_small(self):
+        mkfs = shutil.which("mkfs.ext4")
+        if mkfs is None:
+            self.skipTest("no mkfs.ext4")
+        image = os.path.join(self.workdir, "small.img")
+        with open(image, "wb") as f:
+            f.truncate(8 << 20)
+        r = run([mkfs, "-q", "-F", "-m", "0", "-O", "^has_journal", image])
+        if r.returncode != 0:
+            self.skipTest("cannot make an ext4: %s" % r.stderr.decode().strip())
+        r = run(["mount", "-o", "loop", image, self.mount])
+        if r.returncode != 0:
+            self.skipTest("cannot mount a loop device: %s" % r.stderr.decode().strip())
 
 
 if __name__ == "__main__":
