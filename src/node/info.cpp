@@ -55,6 +55,7 @@ std::string info_text(const context& ctx) {
     << "last_snapshot_seq:" << s.last_seq << "\r\n"
     << "last_snapshot_entries:" << s.last_entries << "\r\n"
     << "last_snapshot_ms:" << s.last_ms << "\r\n"
+    << "last_snapshot_direct_io:" << s.last_direct_io << "\r\n"
     << "last_snapshot_error:" << s.last_error << "\r\n"
     << "\r\n# Keyspace\r\n"
     << "keys:" << d.live_keys() << "\r\n"

@@ -155,6 +155,7 @@ asio::awaitable<void> snapshotter::take() {
   ctx_.snapshots.last_seq = seq;
   ctx_.snapshots.last_entries = w.entries();
   ctx_.snapshots.last_bytes = w.bytes();
+  ctx_.snapshots.last_direct_io = w.direct();
   ctx_.snapshots.last_ms = static_cast<std::uint64_t>(
       std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
                                                             started)
@@ -162,7 +163,8 @@ asio::awaitable<void> snapshotter::take() {
   ctx_.snapshots.last_error.clear();
   ctx_.snapshots.in_progress = false;
   log::info() << "snapshot " << seq << ": " << ctx_.snapshots.last_entries << " entries, "
-              << ctx_.snapshots.last_bytes << " bytes in " << ctx_.snapshots.last_ms << " ms";
+              << ctx_.snapshots.last_bytes << " bytes in " << ctx_.snapshots.last_ms << " ms"
+              << (w.direct() ? " (direct I/O)" : " (through the page cache)");
 }
 
 }  // namespace dkv::node

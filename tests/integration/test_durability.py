@@ -154,6 +154,8 @@ class DiskFullTest(NodeTestCase):
         with open(self.filler, "wb") as f:
             f.write(b"\0" * (st.f_bavail * st.f_frsize - (512 << 10)))
 
+    direct_io = "0"  # what INFO says of the snapshot: tmpfs has no direct I/O
+
     def mount_small(self):
         r = run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", self.mount])
         if r.returncode != 0:
@@ -259,6 +261,7 @@ class DiskFullTest(NodeTestCase):
         os.remove(self.filler)
         self.assertTrue(poll(lambda: resp.info()["snapshots_taken"] != "0", timeout=10))
         self.assertEqual(resp.info()["last_snapshot_error"], "")
+        self.assertEqual(resp.info()["last_snapshot_direct_io"], self.direct_io)
         node.kill()
         node = self.start()
         self.assert_values(node, acked)
@@ -268,6 +271,8 @@ class DiskFullExt4Test(DiskFullTest):
     """The same on an 8 MiB ext4 (a loop device), where snapshots are
     written with direct I/O: a write the disk cannot take fails the same
     way."""
+
+    direct_io = "1"
 
     def mount_small(self):
         mkfs = shutil.which("mkfs.ext4")

@@ -64,6 +64,7 @@ struct snapshot_stats {
   std::uint64_t last_entries = 0;
   std::uint64_t last_bytes = 0;
   std::uint64_t last_ms = 0;
+  bool last_direct_io = false;  // written with direct I/O (disk/snapshot.hpp)
   bool in_progress = false;
   std::string last_error;
 };
