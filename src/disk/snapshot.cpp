@@ -68,7 +68,6 @@ std::error_code snapshot_writer::begin(const std::string& final_path, const snap
   entries_ = 0;
   sealed_ = false;
   staged_ = 0;
-  written_ = dropped_ = 0;
   staging_.reset();
   if (file_.try_direct_io()) {
     staging_.reset(static_cast<char*>(std::aligned_alloc(direct_io_align, direct_chunk)));
@@ -106,11 +105,9 @@ std::error_code snapshot_writer::write_buffered() {
       ec = write_staged();
     }
   } else if (!rest.empty()) {
-    const std::uint64_t from = written_, dropped = dropped_;
-    written_ += rest.size();
-    dropped_ = std::max(dropped_, drop_point(written_));
     ec = file_.write_all(rest);
-    if (!ec) ec = write_back_step(file_.fd(), from, written_, dropped, dropped_);
+    const std::uint64_t end = writer_.offset();
+    if (!ec) ec = write_back_step(file_.fd(), end - rest.size(), end);
   }
   buffer_.clear();
   return ec;

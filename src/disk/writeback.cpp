@@ -17,11 +17,11 @@ std::uint64_t drop_point(std::uint64_t end) noexcept {
   return end < drop_lag ? 0 : (end - drop_lag) & ~(page_size - 1);
 }
 
-std::error_code write_back_step(int fd, std::uint64_t from, std::uint64_t end,
-                                std::uint64_t dropped, std::uint64_t upto) noexcept {
+std::error_code write_back_step(int fd, std::uint64_t from, std::uint64_t end) noexcept {
   if (::sync_file_range(fd, static_cast<off_t>(from), static_cast<off_t>(end - from),
                         SYNC_FILE_RANGE_WRITE) != 0)
     return {errno, std::generic_category()};
+  const std::uint64_t dropped = drop_point(from), upto = drop_point(end);
   if (upto > dropped) drop_cached(fd, dropped, upto - dropped);
   return {};
 }

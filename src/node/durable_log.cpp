@@ -2,7 +2,6 @@
 
 #include <unistd.h>
 
-#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -52,7 +51,7 @@ std::string durable_log::create_segment(std::uint64_t seq) {
   segment_seq_ = seq;
   ++segments_since_;
   writer_ = wal::log_writer(0);
-  file_size_ = writeback_from_ = dropped_ = 0;
+  file_size_ = writeback_from_ = 0;
   if (!timer_running_) start_timer();
   return {};
 }
@@ -111,17 +110,15 @@ void durable_log::flush() {
 }
 
 void durable_log::write_back_step() {
-  const std::uint64_t start = writeback_from_, end = file_size_, dropped = dropped_;
-  const std::uint64_t upto = std::max(dropped, disk::drop_point(end));
+  const std::uint64_t start = writeback_from_, end = file_size_;
   writeback_from_ = end;
-  dropped_ = upto;
   // Before any close of this segment on the FIFO helper: the descriptor is
   // still open when this runs. Small steps keep each of the helper's kernel
   // calls short (8 MiB steps took about a millisecond each, during which
   // the loop could wait for its CPU). Writeback errors reach the next
   // fdatasync.
-  asio::post(helper_, [fd = segment_.fd(), start, end, dropped, upto] {
-    (void)disk::write_back_step(fd, start, end, dropped, upto);
+  asio::post(helper_, [fd = segment_.fd(), start, end] {
+    (void)disk::write_back_step(fd, start, end);
   });
 }
 

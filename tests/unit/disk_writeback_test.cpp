@@ -66,15 +66,17 @@ BOOST_AUTO_TEST_CASE(written_back_and_dropped_pages_read_back_from_disk) {
   BOOST_REQUIRE(!disk::file::open_append(t.path, f));
   const std::string chunk(MiB, 'w');
   for (int i = 0; i < 2; ++i) BOOST_REQUIRE(!f.write_all(chunk));
-  BOOST_TEST(!disk::write_back_step(f.fd(), 0, 2 * MiB, 0, 0));
-  for (int i = 0; i < 2; ++i) BOOST_REQUIRE(!f.write_all(chunk));
-  BOOST_TEST(!disk::write_back_step(f.fd(), 2 * MiB, 4 * MiB, 0, 2 * MiB));
+  BOOST_TEST(!disk::write_back_step(f.fd(), 0, 2 * MiB));  // nothing to drop yet
+  for (int i = 0; i < 8; ++i) BOOST_REQUIRE(!f.write_all(chunk));
+  BOOST_TEST(!disk::write_back_step(f.fd(), 2 * MiB, 10 * MiB));  // drops [0, 2 MiB)
   BOOST_REQUIRE(!f.sync());
-  disk::drop_cached(f.fd(), 2 * MiB, 2 * MiB);
-  BOOST_TEST(disk::write_back_step(-1, 0, MiB, 0, 0).value() == EBADF);
+  disk::drop_cached(f.fd(), 2 * MiB, 8 * MiB);
+  BOOST_TEST(disk::write_back_step(-1, 0, MiB).value() == EBADF);
   std::ifstream in(t.path, std::ios::binary);
   const std::string back((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  BOOST_TEST(back == chunk + chunk + chunk + chunk);
+  std::string expected;
+  for (int i = 0; i < 10; ++i) expected += chunk;
+  BOOST_TEST(back == expected);
 }
 
 BOOST_AUTO_TEST_CASE(create_preallocated_empties_the_file_and_allocates_past_its_end) {

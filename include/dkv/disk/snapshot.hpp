@@ -104,9 +104,6 @@ class snapshot_writer {
   // until a chunk is full. Null when writing through the page cache.
   std::unique_ptr<char, free_memory> staging_;
   std::size_t staged_ = 0;
-  // Through the page cache: bytes written, and dropped from the start.
-  std::uint64_t written_ = 0;
-  std::uint64_t dropped_ = 0;
 };
 
 }  // namespace dkv::disk

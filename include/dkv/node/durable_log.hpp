@@ -135,7 +135,6 @@ class durable_log {
   std::uint64_t segment_seq_ = 0;
   std::uint64_t file_size_ = 0;  // bytes of the segment known written
   std::uint64_t writeback_from_ = 0;  // bytes of the segment not yet handed to writeback
-  std::uint64_t dropped_ = 0;         // bytes of the segment that will have been dropped
   wal::log_writer writer_;
   std::string pending_;      // records not yet written
   bool flush_posted_ = false;
