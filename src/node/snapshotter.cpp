@@ -12,6 +12,7 @@
 #include "dkv/disk/data_dir.hpp"
 #include "dkv/disk/snapshot.hpp"
 #include "dkv/log/log.hpp"
+#include "dkv/store/store_scan.hpp"
 
 namespace dkv::node {
 
@@ -111,25 +112,26 @@ asio::awaitable<void> snapshotter::take() {
         helper_, [&w]() -> asio::awaitable<std::error_code> { co_return w.write_buffered(); },
         asio::use_awaitable);
   };
+  // A turn encodes entries until bytes_per_turn are buffered, even from
+  // the middle of a partition (store_scan).
+  store::store_scan scan(ctx_.eng.data());
+  const auto add_until_turn_full = [&w](const store::entry& e) {
+    w.add(wal::entry{e.tombstone() ? wal::op::del : wal::op::put, e.ver().hlc, e.ver().node,
+                     e.key(), e.value()});
+    return w.buffered() < bytes_per_turn;
+  };
   std::uint64_t logged_at_turn = 0;  // log.bytes_since() when this turn began
-  for (std::uint32_t p = 0; p < common::partition_count; ++p) {
-    // A partition is encoded in one go: no co_await while scanning it.
-    ctx_.eng.data().scan(p, [&w](const store::entry& e) {
-      w.add(wal::entry{e.tombstone() ? wal::op::del : wal::op::put, e.ver().hlc, e.ver().node,
-                       e.key(), e.value()});
-    });
-    if (w.buffered() >= bytes_per_turn) {
-      const std::error_code ec = co_await write_out();
-      if (ec) co_return fail("cannot write snapshot", ec);
-      // The next turn waits for a moment the loop has nothing else to do,
-      // unless the log grew by a turn's worth meanwhile: then it keeps pace
-      // with the writes (and the log left to replay after it stays near the
-      // data's size).
-      if (log.bytes_since() - logged_at_turn < bytes_per_turn)
-        co_await idle_.wait(idle_wait_at_most);
-      if (stopped_) co_return w.abort();
-      logged_at_turn = log.bytes_since();
-    }
+  while (!scan.step(add_until_turn_full)) {
+    const std::error_code ec = co_await write_out();
+    if (ec) co_return fail("cannot write snapshot", ec);
+    // The next turn waits for a moment the loop has nothing else to do,
+    // unless the log grew by a turn's worth meanwhile: then it keeps pace
+    // with the writes (and the log left to replay after it stays near the
+    // data's size).
+    if (log.bytes_since() - logged_at_turn < bytes_per_turn)
+      co_await idle_.wait(idle_wait_at_most);
+    if (stopped_) co_return w.abort();
+    logged_at_turn = log.bytes_since();
   }
   w.seal();
   const std::error_code written = co_await write_out();
@@ -164,7 +166,10 @@ asio::awaitable<void> snapshotter::take() {
   ctx_.snapshots.in_progress = false;
   log::info() << "snapshot " << seq << ": " << ctx_.snapshots.last_entries << " entries, "
               << ctx_.snapshots.last_bytes << " bytes in " << ctx_.snapshots.last_ms << " ms"
-              << (w.direct() ? " (direct I/O)" : " (through the page cache)");
+              << (w.direct() ? " (direct I/O)" : " (through the page cache)")
+              << (scan.restarts() ? "; partitions written again after their table grew: " +
+                                        std::to_string(scan.restarts())
+                                  : std::string());
 }
 
 }  // namespace dkv::node

@@ -1,5 +1,6 @@
 #include "dkv/store/entry_table.hpp"
 
+#include <algorithm>
 #include <new>
 #include <utility>
 
@@ -26,7 +27,8 @@ entry_table::entry_table(entry_table&& o) noexcept
     : seed_(o.seed_),
       slots_(std::exchange(o.slots_, nullptr)),
       capacity_(std::exchange(o.capacity_, 0)),
-      size_(std::exchange(o.size_, 0)) {}
+      size_(std::exchange(o.size_, 0)),
+      layout_(o.layout_++) {}
 
 entry_table& entry_table::operator=(entry_table&& o) noexcept {
   if (this != &o) {
@@ -35,6 +37,7 @@ entry_table& entry_table::operator=(entry_table&& o) noexcept {
     slots_ = std::exchange(o.slots_, nullptr);
     capacity_ = std::exchange(o.capacity_, 0);
     size_ = std::exchange(o.size_, 0);
+    layout_ = std::max(layout_, o.layout_++) + 1;
   }
   return *this;
 }
@@ -75,6 +78,7 @@ void entry_table::clear() noexcept {
   free_slots(slots_, capacity_);
   slots_ = nullptr;
   capacity_ = size_ = 0;
+  ++layout_;
 }
 
 std::size_t entry_table::capacity_for(std::size_t n) noexcept {
@@ -87,6 +91,7 @@ std::size_t entry_table::capacity_for(std::size_t n) noexcept {
 void entry_table::rehash(std::size_t capacity) {
   entry* old = std::exchange(slots_, capacity ? allocate_slots(capacity) : nullptr);
   const std::size_t old_capacity = std::exchange(capacity_, capacity);
+  ++layout_;
   for (std::size_t i = 0; i < old_capacity; ++i) {
     if (old[i].occupied())
       place(slot_hash(common::key_hash(old[i].key()), seed_), std::move(old[i]));

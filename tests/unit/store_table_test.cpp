@@ -164,6 +164,53 @@ BOOST_AUTO_TEST_CASE(clear_and_move_hand_over_the_entries) {
   BOOST_TEST(assigned.size() == 1u);
 }
 
+BOOST_AUTO_TEST_CASE(layout_changes_exactly_when_entries_may_move) {
+  entry_table t;
+  for (int i = 0; i < 6; ++i) add(t, key_of(i));  // 8 slots hold 6
+  const std::uint64_t eight = t.layout();
+  const entry* first = &*t.begin();
+  t.find(hashed_key(key_of(0)))->assign("overwritten", version{2, 1}, false);
+  t.erase_if([](const entry&) { return false; });  // erases nothing
+  BOOST_TEST(t.layout() == eight);
+  BOOST_TEST(&*t.begin() == first);
+
+  add(t, key_of(6));  // a 7th needs 16 slots
+  BOOST_TEST(t.slot_count() == 16u);
+  const std::uint64_t sixteen = t.layout();
+  BOOST_TEST(sixteen != eight);
+  t.erase_if([](const entry& e) { return e.key() == key_of(3); });
+  const std::uint64_t erased = t.layout();
+  BOOST_TEST(erased != sixteen);
+  t.clear();
+  BOOST_TEST(t.layout() != erased);
+
+  // A table assigned over another (or moved from) is not the same layout.
+  entry_table other;
+  add(other, "other");
+  add(t, "t");
+  const std::uint64_t before = t.layout();
+  t = std::move(other);
+  BOOST_TEST(t.layout() != before);
+  const std::uint64_t moved_from = other.layout();  // NOLINT(bugprone-use-after-move)
+  entry_table taker(std::move(t));
+  BOOST_TEST(t.layout() != taker.layout());  // NOLINT(bugprone-use-after-move)
+  BOOST_TEST(moved_from != before);
+}
+
+BOOST_AUTO_TEST_CASE(slots_locate_entries_for_a_walk_that_resumes) {
+  entry_table t;
+  for (int i = 0; i < 100; ++i) add(t, key_of(i));
+  std::vector<std::string> whole, resumed;
+  for (const entry& e : t) whole.emplace_back(e.key());
+  for (std::size_t slot = 0; slot < t.slot_count();) {
+    auto it = t.from_slot(slot);
+    if (it == t.end()) break;
+    resumed.emplace_back(it->key());
+    slot = t.slot_of(*it) + 1;
+  }
+  BOOST_TEST(resumed == whole);
+}
+
 BOOST_AUTO_TEST_CASE(prefetching_a_batch_changes_nothing) {
   // More keys than one prefetch round (32), present and absent ones.
   dkv::store::store s;

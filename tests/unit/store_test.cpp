@@ -2,11 +2,13 @@
 #include <boost/test/unit_test.hpp>
 
 #include <algorithm>
+#include <map>
 #include <string>
 #include <vector>
 
 #include "dkv/store/hlc.hpp"
 #include "dkv/store/store.hpp"
+#include "dkv/store/store_scan.hpp"
 
 using dkv::store::apply_result;
 using dkv::store::version;
@@ -128,6 +130,117 @@ BOOST_AUTO_TEST_CASE(scan_visits_every_entry_of_a_partition_once_in_table_order)
   BOOST_TEST(total == 100000u - dropped);
   BOOST_TEST(smallest == 0u);
   BOOST_TEST(largest > 16u);
+}
+
+namespace {
+
+// `n` keys of partition `p` (0 is the one a store_scan walks first), the
+// i-th named from `prefix` and a counter.
+std::vector<std::string> keys_in_partition(std::uint32_t p, std::size_t n,
+                                           const std::string& prefix) {
+  std::vector<std::string> keys;
+  for (int i = 0; keys.size() < n; ++i) {
+    std::string key = prefix + std::to_string(i);
+    if (dkv::common::partition_of(key) == p) keys.push_back(std::move(key));
+  }
+  return keys;
+}
+
+// Visits at most `budget` entries, counting each key's visits.
+bool step_counting(dkv::store::store_scan& scan, std::map<std::string, int>& seen, int budget) {
+  return scan.step([&](const dkv::store::entry& e) {
+    ++seen[std::string(e.key())];
+    return --budget > 0;
+  });
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(store_scan_in_small_steps_visits_every_entry_once) {
+  dkv::store::store s;
+  for (int i = 0; i < 20000; ++i) {
+    const std::string key = "key" + std::to_string(i);
+    if (i % 5 == 0) s.remove(key, version{1, 1});
+    else s.put(key, "v", version{1, 1});
+  }
+  for (const int budget : {1, 37, 1000000}) {
+    dkv::store::store_scan scan(s);
+    std::map<std::string, int> seen;
+    int steps = 1;
+    while (!step_counting(scan, seen, budget)) ++steps;
+    BOOST_TEST(seen.size() == 20000u);
+    BOOST_TEST(std::all_of(seen.begin(), seen.end(), [](const auto& kv) { return kv.second == 1; }));
+    BOOST_TEST(scan.restarts() == 0u);
+    BOOST_TEST(steps >= 20000 / budget);
+    BOOST_TEST(scan.step([](const dkv::store::entry&) {  // done: calls nothing
+      BOOST_FAIL("a finished walk visits nothing");
+      return true;
+    }));
+  }
+}
+
+BOOST_AUTO_TEST_CASE(store_scan_resumes_inside_a_partition_across_writes) {
+  dkv::store::store s;
+  const auto keys = keys_in_partition(0, 200, "a");  // in 512 slots, room for 384
+  for (const auto& k : keys) s.put(k, "v", version{1, 1});
+  const std::uint64_t layout = s.partition(0).layout();
+  dkv::store::store_scan scan(s);
+  std::map<std::string, int> seen;
+  BOOST_TEST(!step_counting(scan, seen, 50));
+  BOOST_TEST(seen.size() == 50u);
+  // Overwrites, deletes and inserts that do not grow the table: the walk
+  // goes on where it stopped.
+  for (std::size_t i = 0; i < keys.size(); i += 2) s.put(keys[i], "newer", version{2, 1});
+  for (std::size_t i = 1; i < keys.size(); i += 10) s.remove(keys[i], version{2, 1});
+  for (const auto& k : keys_in_partition(0, 2, "b")) s.put(k, "new", version{2, 1});
+  BOOST_TEST(s.partition(0).layout() == layout);
+  while (!step_counting(scan, seen, 50)) {
+  }
+  for (const auto& k : keys) BOOST_TEST(seen[k] == 1);
+  BOOST_TEST(scan.restarts() == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(store_scan_walks_a_partition_again_when_its_table_grows) {
+  dkv::store::store s;
+  const auto keys = keys_in_partition(0, 150, "a");
+  for (const auto& k : keys) s.put(k, "v", version{1, 1});
+  dkv::store::store_scan scan(s);
+  std::map<std::string, int> seen;
+  BOOST_TEST(!step_counting(scan, seen, 100));
+  const std::size_t slots = s.partition(0).slot_count();
+  for (const auto& k : keys_in_partition(0, 150, "b")) s.put(k, "new", version{2, 1});
+  BOOST_TEST(s.partition(0).slot_count() > slots);  // entries moved
+  while (!step_counting(scan, seen, 100)) {
+  }
+  BOOST_TEST(scan.restarts() == 1u);
+  int twice = 0;
+  for (const auto& k : keys) {
+    BOOST_TEST(seen[k] >= 1);  // none missed
+    BOOST_TEST(seen[k] <= 2);
+    twice += seen[k] == 2;
+  }
+  BOOST_TEST(twice == 100);  // those of the first step, and only those
+}
+
+BOOST_AUTO_TEST_CASE(store_scan_walks_a_partition_again_when_its_table_shrinks) {
+  // Purging tombstones rebuilds the table smaller: entries from past the
+  // walk's slot land before it, and only a walk from the start finds them.
+  dkv::store::store s;
+  const auto keys = keys_in_partition(0, 300, "a");
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    if (i % 3 == 0) s.put(keys[i], "v", version{5, 1});
+    else s.remove(keys[i], version{1, 1});
+  }
+  dkv::store::store_scan scan(s);
+  std::map<std::string, int> seen;
+  BOOST_TEST(!step_counting(scan, seen, 100));
+  const std::size_t slots = s.partition(0).slot_count();
+  BOOST_TEST(s.purge_tombstones(2) == 200u);
+  BOOST_TEST(s.partition(0).slot_count() < slots);
+  while (!step_counting(scan, seen, 100)) {
+  }
+  BOOST_TEST(scan.restarts() == 1u);
+  for (std::size_t i = 0; i < keys.size(); i += 3) BOOST_TEST(seen[keys[i]] >= 1);
 }
 
 BOOST_AUTO_TEST_CASE(hlc_is_monotonic_and_follows_wall_time) {

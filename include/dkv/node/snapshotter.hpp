@@ -2,8 +2,9 @@
 // Takes snapshots so that recovery time and disk use stay bounded: once the
 // WAL written since the last snapshot exceeds both a floor and the size of
 // the data itself, the log rolls to a new segment S, every stored entry
-// (tombstones included) is encoded a few partitions per loop turn, each
-// turn when the loop is idle (net/idle_gate.hpp), and
+// (tombstones included) is encoded 256 KiB per loop turn (store_scan: a
+// large partition spans turns), each turn when the loop is idle
+// (net/idle_gate.hpp), and
 // written to snapshot-S by the helper thread (the loop keeps serving;
 // writes during the snapshot land in S and later segments, and replaying
 // them over the snapshot is correct because entries merge

@@ -82,6 +82,18 @@ class entry_table {
 
   iterator begin() const noexcept { return {slots_, slots_ + capacity_}; }
   iterator end() const noexcept { return {slots_ + capacity_, slots_ + capacity_}; }
+  // The first entry at slot `slot` (< slot_count()) or after it.
+  iterator from_slot(std::size_t slot) const noexcept { return {slots_ + slot, slots_ + capacity_}; }
+  // The slot that `e`, an entry of this table, sits in.
+  std::size_t slot_of(const entry& e) const noexcept {
+    return static_cast<std::size_t>(&e - slots_);
+  }
+  std::size_t slot_count() const noexcept { return capacity_; }
+  // Changes whenever entries may have moved to other slots (the table was
+  // rebuilt, cleared or assigned); inserting without growing and
+  // overwriting leave it as it is. A walk in slot order that pauses can
+  // resume at the same slot, missing and repeating nothing, while it is unchanged.
+  std::uint64_t layout() const noexcept { return layout_; }
   std::size_t size() const noexcept { return size_; }
   bool empty() const noexcept { return size_ == 0; }
 
@@ -146,6 +158,7 @@ class entry_table {
   entry* slots_ = nullptr;
   std::size_t capacity_ = 0;  // 0 or a power of two
   std::size_t size_ = 0;
+  std::uint64_t layout_ = 0;
 };
 
 }  // namespace dkv::store

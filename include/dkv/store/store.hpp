@@ -62,14 +62,26 @@ class store {
   // of the entries ahead are prefetched while the current one is handled.
   template <class F>
   void scan(std::uint32_t p, F&& f) const {
+    scan_from(p, 0, [&f](const entry& e) {
+      f(e);
+      return true;
+    });
+  }
+  // The same from slot `from` on, while f(entry) returns true; returns the
+  // slot after the last entry visited, or partition(p).slot_count() once
+  // every entry to the end was (see store_scan for resuming later).
+  template <class F>
+  std::size_t scan_from(std::uint32_t p, std::size_t from, F&& f) const {
     constexpr int distance = 16;
     const entry_table& part = partitions_[p];
-    auto ahead = part.begin();
+    if (from >= part.slot_count()) return part.slot_count();
+    auto ahead = part.from_slot(from);
     for (int i = 0; i < distance && ahead != part.end(); ++i, ++ahead) ahead->prefetch();
-    for (const entry& e : part) {
+    for (auto it = part.from_slot(from); it != part.end(); ++it) {
       if (ahead != part.end()) (ahead++)->prefetch();
-      f(e);
+      if (!f(*it)) return part.slot_of(*it) + 1;
     }
+    return part.slot_count();
   }
 
   std::size_t live_keys() const noexcept { return live_keys_; }
