@@ -230,6 +230,14 @@ bool resp_handler::execute(std::string& out) {
   } else if (iequals(cmd, "DBSIZE")) {
     if (argc != 1) return wrong_arity(out, cmd), true;
     resp::integer(out, static_cast<std::int64_t>(eng.data().live_keys()));
+  } else if (iequals(cmd, "BGSAVE")) {
+    if (argc != 1) return wrong_arity(out, cmd), true;
+    auto& snap = ctx_.snapshots;
+    if (eng.log().failed()) return resp::error(out, "ERR " + eng.write_failure()), true;
+    if (snap.in_progress || snap.requested)
+      return resp::error(out, "ERR Background save already in progress"), true;
+    snap.requested = true;
+    resp::simple_string(out, "Background saving started");
   } else if (iequals(cmd, "INFO")) {
     resp::bulk(out, info_text(ctx_));
   } else if (iequals(cmd, "QUIT")) {

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <utility>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -26,6 +27,8 @@ namespace {
 constexpr std::uint64_t bytes_per_turn = 256u << 10;
 // How long a turn waits at most for the loop to be idle.
 constexpr std::chrono::microseconds idle_wait_at_most{1000};
+// How often the snapshotter looks whether a snapshot is due or asked for.
+constexpr std::chrono::milliseconds check_every{100};
 // Restarts each open a segment: bound their number too.
 constexpr std::uint64_t max_segments = 16;
 
@@ -67,13 +70,14 @@ void snapshotter::stop() {
 
 asio::awaitable<void> snapshotter::run() {
   while (!stopped_) {
-    timer_.expires_after(std::chrono::seconds(1));
+    timer_.expires_after(check_every);
     auto [ec] = co_await timer_.async_wait(asio::as_tuple(asio::use_awaitable));
     if (ec || stopped_) co_return;
     const auto& log = ctx_.eng.log();
     const bool big = log.bytes_since() >= min_bytes_ &&
                      log.bytes_since() >= ctx_.eng.data().payload_bytes();
-    if (!log.failed() && (big || log.segments_since() > max_segments)) co_await take();
+    const bool asked = std::exchange(ctx_.snapshots.requested, false);
+    if (!log.failed() && (asked || big || log.segments_since() > max_segments)) co_await take();
   }
 }
 

@@ -352,6 +352,31 @@ class SnapshotTest(RecoveryTestCase):
         self.assertTrue(node.wait_log("ignored 1 incomplete snapshots"))
         self.assertFalse(os.path.exists(leftover))
 
+    def test_bgsave_takes_a_snapshot_that_is_not_due(self):
+        """BGSAVE (as in Redis) takes a snapshot now, however little the log
+        holds; a second one while it is asked for or running is refused."""
+        node = self.start()  # default --snapshot-min-bytes: none would be due
+        expected = {b"b%04d" % i: b"v%04d" % i for i in range(3000)}
+        self.fill(node, expected)
+        c = self.resp(node)
+        c.send(b"BGSAVE\r\nBGSAVE\r\nBGSAVE now\r\n")
+        self.assertEqual(c.replies(3), [b"+Background saving started\r\n",
+                                        b"-ERR Background save already in progress\r\n",
+                                        b"-ERR wrong number of arguments for 'bgsave' command\r\n"])
+        self.assertTrue(poll(lambda: self.info(node)["snapshots_taken"] == "1" and
+                             self.info(node)["snapshot_in_progress"] == "0", timeout=10))
+        info = self.info(node)
+        self.assertEqual(info["last_snapshot_entries"], "3000")
+        self.assertEqual(list(numbered(self.data, "snapshot-*.dat")),
+                         [int(info["last_snapshot_seq"])])
+        self.assertEqual(c.cmd("BGSAVE"), b"+Background saving started\r\n")  # once done, again
+        self.assertTrue(poll(lambda: self.info(node)["snapshots_taken"] == "2", timeout=10))
+        newest = int(self.info(node)["last_snapshot_seq"])
+        node.kill()
+        node = self.start()
+        self.assertTrue(node.wait_log("(snapshot %d with 3000 entries" % newest))
+        self.assert_values(node, expected)
+
     def test_a_full_segment_leaves_the_page_cache_and_recovers_from_disk(self):
         """A WAL segment, once full and synced, is dropped from the page
         cache (its pages then serve the next segment's writes); a restart

@@ -66,6 +66,7 @@ struct snapshot_stats {
   std::uint64_t last_ms = 0;
   bool last_direct_io = false;  // written with direct I/O (disk/snapshot.hpp)
   bool in_progress = false;
+  bool requested = false;  // BGSAVE: take one at the next check, due or not
   std::string last_error;
 };
 

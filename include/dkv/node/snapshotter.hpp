@@ -33,7 +33,8 @@ class snapshotter {
   snapshotter(boost::asio::any_io_executor ex, context& ctx, boost::asio::thread_pool& helper,
               net::idle_gate& idle, std::uint64_t min_bytes);
 
-  // Checks once a second whether a snapshot is due; ends when stop() is called.
+  // Checks every 100 ms whether a snapshot is due or asked for
+  // (context::snapshots.requested, BGSAVE); ends when stop() is called.
   boost::asio::awaitable<void> run();
   void stop();
   // Takes one snapshot now.
