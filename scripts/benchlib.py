@@ -189,14 +189,15 @@ class Servers:
 # ---- clients -----------------------------------------------------------------
 
 def redis_benchmark(port, test, n, pipeline, value_size=16, clients=50, keyspace=1_000_000):
-    """One redis-benchmark run; latencies in ms."""
+    """One redis-benchmark run; latencies in ms (p50, p99, max)."""
     out = subprocess.run(
         ["redis-benchmark", "-h", HOST, "-p", str(port), "-t", test, "-n", str(n),
          "-c", str(clients), "-P", str(pipeline), "-r", str(keyspace), "-d", str(value_size),
          "--csv"], check=True, capture_output=True, text=True, timeout=600).stdout
     row = next(r for r in csv.DictReader(io.StringIO(out)) if r["test"] == test.upper())
     return {"rps": float(row["rps"]), "p50": float(row["p50_latency_ms"]),
-            "p99": float(row["p99_latency_ms"]), "requests": n}
+            "p99": float(row["p99_latency_ms"]), "max": float(row["max_latency_ms"]),
+            "requests": n}
 
 
 def kv_bench(bin_dir, ports, test, n, pipeline, value_size=16, clients=50, keyspace=1_000_000,

@@ -12,6 +12,7 @@
 
 #include "dkv/disk/data_dir.hpp"
 #include "dkv/disk/snapshot.hpp"
+#include "dkv/disk/snapshot_policy.hpp"
 #include "dkv/log/log.hpp"
 #include "dkv/store/store_scan.hpp"
 
@@ -29,8 +30,6 @@ constexpr std::uint64_t bytes_per_turn = 256u << 10;
 constexpr std::chrono::microseconds idle_wait_at_most{1000};
 // How often the snapshotter looks whether a snapshot is due or asked for.
 constexpr std::chrono::milliseconds check_every{100};
-// Restarts each open a segment: bound their number too.
-constexpr std::uint64_t max_segments = 16;
 
 // Deletes the segments and snapshots below `keep_from`, but for the newest
 // such snapshot: that file becomes the spare the next snapshot overwrites
@@ -74,10 +73,11 @@ asio::awaitable<void> snapshotter::run() {
     auto [ec] = co_await timer_.async_wait(asio::as_tuple(asio::use_awaitable));
     if (ec || stopped_) co_return;
     const auto& log = ctx_.eng.log();
-    const bool big = log.bytes_since() >= min_bytes_ &&
-                     log.bytes_since() >= ctx_.eng.data().payload_bytes();
+    const bool due = disk::snapshot_due(log.bytes_since(), log.segments_since(),
+                                        ctx_.eng.data().payload_bytes(), min_bytes_,
+                                        durable_log::segment_limit);
     const bool asked = std::exchange(ctx_.snapshots.requested, false);
-    if (!log.failed() && (asked || big || log.segments_since() > max_segments)) co_await take();
+    if (!log.failed() && (asked || due)) co_await take();
   }
 }
 
@@ -171,7 +171,7 @@ asio::awaitable<void> snapshotter::take() {
   log::info() << "snapshot " << seq << ": " << ctx_.snapshots.last_entries << " entries, "
               << ctx_.snapshots.last_bytes << " bytes in " << ctx_.snapshots.last_ms << " ms"
               << (w.direct() ? " (direct I/O)" : " (through the page cache)")
-              << (scan.restarts() ? "; partitions written again after their table grew: " +
+              << (scan.restarts() ? "; partitions written again after their table was rebuilt: " +
                                         std::to_string(scan.restarts())
                                   : std::string());
 }

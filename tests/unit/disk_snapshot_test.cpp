@@ -17,6 +17,7 @@
 #include "dkv/disk/file.hpp"
 #include "dkv/disk/recovery.hpp"
 #include "dkv/disk/snapshot.hpp"
+#include "dkv/disk/snapshot_policy.hpp"
 #include "dkv/store/store.hpp"
 #include "dkv/wal/entry.hpp"
 
@@ -188,4 +189,26 @@ BOOST_AUTO_TEST_CASE(an_empty_snapshot_is_cut_to_its_size) {
   const written w = write_snapshot(dir.path, 0);
   BOOST_TEST(w.bytes < disk::direct_io_align);
   check_recovers(dir.path, 0);
+}
+
+BOOST_AUTO_TEST_CASE(a_snapshot_is_due_once_the_log_outgrows_the_data) {
+  constexpr std::uint64_t seg = 64 * mib, floor = 64 * mib, gib = 1024 * mib;
+  using disk::snapshot_due;
+  BOOST_TEST(!snapshot_due(0, 1, 0, floor, seg));
+  BOOST_TEST(!snapshot_due(floor - 1, 1, 0, floor, seg));  // the floor
+  BOOST_TEST(snapshot_due(floor, 2, 0, floor, seg));
+  BOOST_TEST(!snapshot_due(gib - 1, 16, gib, floor, seg));  // the data's size
+  BOOST_TEST(snapshot_due(gib, 17, gib, floor, seg));
+  // With 2 GiB of data, 24 or 32 full segments are not enough; 33 are.
+  BOOST_TEST(!snapshot_due(24 * seg, 25, 2 * gib, floor, seg));
+  BOOST_TEST(!snapshot_due(32 * seg - 1, 32, 2 * gib, floor, seg));
+  BOOST_TEST(snapshot_due(32 * seg, 33, 2 * gib, floor, seg));
+  // Restarts each open a segment: 17 small ones besides the full are too many.
+  BOOST_TEST(!snapshot_due(100, 16, gib, floor, seg));
+  BOOST_TEST(snapshot_due(100, 17, gib, floor, seg));
+  BOOST_TEST(!snapshot_due(3 * seg + 100, 3 + 16, gib, floor, seg));
+  BOOST_TEST(snapshot_due(3 * seg + 100, 3 + 17, gib, floor, seg));
+  // Bytes given back to a count with fewer segments (a failed snapshot's
+  // add_since) do not underflow.
+  BOOST_TEST(!snapshot_due(5 * seg, 2, gib, floor, seg));
 }

@@ -5,9 +5,9 @@
 //
 // Partitions are walked in order, each in slot order; a step ends where the
 // caller's function asks to stop and the next one resumes at the slot after.
-// If the partition's layout changed meanwhile (its table grew, or was
-// cleared), entries may have moved across that slot, so the partition is
-// walked again from its start.
+// If the partition's layout changed meanwhile (its table was rebuilt:
+// grown, shrunk by a purge, or cleared), entries may have moved across that
+// slot, so the partition is walked again from its start.
 //
 // Guarantee: every entry present in the store from the first step to the
 // last is visited at least once; one present for only part of the walk
