@@ -190,10 +190,29 @@ class Servers:
 
 def redis_benchmark(port, test, n, pipeline, value_size=16, clients=50, keyspace=1_000_000):
     """One redis-benchmark run; latencies in ms (p50, p99, max)."""
-    out = subprocess.run(
+    return redis_benchmark_result(
+        redis_benchmark_start(port, test, n, pipeline, value_size, clients, keyspace), test, n)
+
+
+def redis_benchmark_start(port, test, n, pipeline, value_size=16, clients=50,
+                          keyspace=1_000_000):
+    """Starts a redis-benchmark run in the background (its CSV to a pipe)."""
+    return subprocess.Popen(
         ["redis-benchmark", "-h", HOST, "-p", str(port), "-t", test, "-n", str(n),
          "-c", str(clients), "-P", str(pipeline), "-r", str(keyspace), "-d", str(value_size),
-         "--csv"], check=True, capture_output=True, text=True, timeout=600).stdout
+         "--csv"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+
+
+def redis_benchmark_result(proc, test, n):
+    """Waits for a run redis_benchmark_start began and parses its CSV."""
+    try:
+        out, _ = proc.communicate(timeout=600)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+        raise
+    if proc.returncode != 0:
+        raise subprocess.CalledProcessError(proc.returncode, proc.args)
     row = next(r for r in csv.DictReader(io.StringIO(out)) if r["test"] == test.upper())
     return {"rps": float(row["rps"]), "p50": float(row["p50_latency_ms"]),
             "p99": float(row["p99_latency_ms"]), "max": float(row["max_latency_ms"]),
