@@ -1,26 +1,17 @@
 #define BOOST_TEST_MODULE config_secrets
 #include <boost/test/unit_test.hpp>
 
-#include <unistd.h>
-
 #include <array>
-#include <filesystem>
-#include <fstream>
 #include <string>
 #include <vector>
 
 #include "dkv/config/secrets.hpp"
+#include "support/test_support.hpp"
 
 using namespace dkv::config;
+using dkv::test::scratch_file;
 
 namespace {
-
-std::string temp_with(const std::string& content) {
-  const auto path = std::filesystem::temp_directory_path() /
-                    ("dkv_secret_test_" + std::to_string(::getpid()));
-  std::ofstream(path, std::ios::binary) << content;
-  return path.string();
-}
 
 // argv as main gets it: writable strings.
 struct fake_argv {
@@ -40,12 +31,11 @@ BOOST_AUTO_TEST_CASE(secret_file_strips_one_newline) {
   for (const auto& [content, want] : std::vector<std::pair<std::string, std::string>>{
            {"pw", "pw"}, {"pw\n", "pw"}, {"pw\r\n", "pw"}, {"pw\n\n", "pw\n"},
            {" spaced pw ", " spaced pw "}, {std::string("bin\0ary", 7), std::string("bin\0ary", 7)}}) {
-    const auto path = temp_with(content);
+    const scratch_file file("dkv_secret_test", content);
     std::string error;
-    const auto got = read_secret_file(path, error);
+    const auto got = read_secret_file(file.path(), error);
     BOOST_REQUIRE_MESSAGE(got.has_value(), error);
     BOOST_TEST(*got == want);
-    std::filesystem::remove(path);
   }
 }
 
@@ -54,19 +44,16 @@ BOOST_AUTO_TEST_CASE(secret_file_errors_name_the_file_not_the_content) {
   BOOST_TEST(!read_secret_file("/nonexistent/dkv-secret", error).has_value());
   BOOST_TEST(error == "cannot read secret file '/nonexistent/dkv-secret': No such file or directory");
   for (const char* content : {"", "\n", "\r\n"}) {
-    const auto path = temp_with(content);
-    BOOST_TEST(!read_secret_file(path, error).has_value());
-    BOOST_TEST(error == "secret file '" + path + "' is empty");
-    std::filesystem::remove(path);
+    const scratch_file file("dkv_secret_test", content);
+    BOOST_TEST(!read_secret_file(file.path(), error).has_value());
+    BOOST_TEST(error == "secret file '" + file.path() + "' is empty");
   }
-  const auto path = temp_with(std::string(max_secret_size + 1, 's'));
-  BOOST_TEST(!read_secret_file(path, error).has_value());
+  const scratch_file large("dkv_secret_test", std::string(max_secret_size + 1, 's'));
+  BOOST_TEST(!read_secret_file(large.path(), error).has_value());
   BOOST_TEST(error.find("more than 4096 bytes") != std::string::npos);
   BOOST_TEST(error.find("sss") == std::string::npos);
-  std::filesystem::remove(path);
-  const auto exact = temp_with(std::string(max_secret_size, 's') + "\n");
-  BOOST_TEST(read_secret_file(exact, error).value().size() == max_secret_size);
-  std::filesystem::remove(exact);
+  const scratch_file exact("dkv_secret_test", std::string(max_secret_size, 's') + "\n");
+  BOOST_TEST(read_secret_file(exact.path(), error).value().size() == max_secret_size);
 }
 
 BOOST_AUTO_TEST_CASE(scrub_argv_blanks_values_of_secret_options_only) {

@@ -3,18 +3,18 @@
 
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <initializer_list>
 #include <map>
 #include <string>
 #include <vector>
 
-#include <unistd.h>
 
 #include "dkv/config/host_port.hpp"
 #include "dkv/config/node_config.hpp"
+#include "support/test_support.hpp"
 
 using namespace dkv::config;
+using dkv::test::scratch_file;
 
 namespace {
 
@@ -54,19 +54,6 @@ std::string error(std::initializer_list<const char*> args) {
   BOOST_REQUIRE_MESSAGE(std::holds_alternative<config_error>(r), "expected a config_error");
   return std::get<config_error>(r).message;
 }
-
-struct temp_file {
-  std::filesystem::path path;
-  explicit temp_file(const std::string& content) {
-    path = std::filesystem::temp_directory_path() /
-           ("dkv_config_test_" + std::to_string(::getpid()) + ".conf");
-    std::ofstream(path) << content;
-  }
-  ~temp_file() {
-    std::error_code ec;
-    std::filesystem::remove(path, ec);
-  }
-};
 
 }  // namespace
 
@@ -341,17 +328,17 @@ BOOST_AUTO_TEST_CASE(null_env_function) {
 }
 
 BOOST_AUTO_TEST_CASE(priority_cmdline_over_env_over_file) {
-  const temp_file file(
-      "# comment\n"
-      "id = filenode\n"
-      "peer-addr = 10.0.0.3:7003\n"
-      "max-key = 11\n"
-      "cluster = fromfile\n"
-      "log-level = error\n"
-      "no-repl = true\n");
+  const scratch_file file("dkv_config_test",
+                          "# comment\n"
+                          "id = filenode\n"
+                          "peer-addr = 10.0.0.3:7003\n"
+                          "max-key = 11\n"
+                          "cluster = fromfile\n"
+                          "log-level = error\n"
+                          "no-repl = true\n");
   const env_guard env({{"DKV_MAX_KEY", "22"}, {"DKV_LOG_LEVEL", "debug"}, {"DKV_CONFIG", ""}});
 
-  const std::string path = file.path.string();
+  const std::string& path = file.path();
   const auto c = ok({"--config", path.c_str(), "--log-level", "trace"});
   BOOST_TEST(c.id == "filenode");                                    // file only
   BOOST_TEST((c.peer_addr == host_port{"10.0.0.3", 7003}));          // file only
@@ -367,33 +354,33 @@ BOOST_AUTO_TEST_CASE(priority_cmdline_over_env_over_file) {
 
 BOOST_AUTO_TEST_CASE(config_file_errors) {
   {
-    const temp_file file("id = n\nbogus = 1\n");
-    const std::string path = file.path.string();
+    const scratch_file file("dkv_config_test", "id = n\nbogus = 1\n");
+    const std::string& path = file.path();
     BOOST_TEST(error({"--config", path.c_str()}) ==
                "unknown option --bogus in config file '" + path + "'");
   }
   {
-    const temp_file file("id = n\npeer-addr = h:1\nfsync = sometimes\n");
-    const std::string path = file.path.string();
+    const scratch_file file("dkv_config_test", "id = n\npeer-addr = h:1\nfsync = sometimes\n");
+    const std::string& path = file.path();
     BOOST_TEST(error({"--config", path.c_str()}) ==
                "invalid --fsync 'sometimes': expected always, everysec or no");
   }
   {
-    const temp_file file("id = n\nid = m\n");
-    const std::string path = file.path.string();
+    const scratch_file file("dkv_config_test", "id = n\nid = m\n");
+    const std::string& path = file.path();
     BOOST_TEST(error({"--config", path.c_str()}) ==
                "option --id given more than once in config file '" + path + "'");
   }
   {
-    const temp_file file("this line has no equals sign\n");
-    const std::string path = file.path.string();
+    const scratch_file file("dkv_config_test", "this line has no equals sign\n");
+    const std::string& path = file.path();
     BOOST_TEST(error({"--config", path.c_str()}) ==
                "invalid line 'this line has no equals sign' in config file '" + path +
                    "': expected name = value");
   }
   {
-    const temp_file file("[section]\nid = n\n");
-    const std::string path = file.path.string();
+    const scratch_file file("dkv_config_test", "[section]\nid = n\n");
+    const std::string& path = file.path();
     BOOST_TEST(error({"--config", path.c_str()}) ==
                "unknown option --section.id in config file '" + path + "'");
   }
@@ -437,8 +424,8 @@ BOOST_AUTO_TEST_CASE(secrets_from_flags_env_and_files) {
     BOOST_TEST(c.peer_secret() == "pw");  // the password stands in for a cluster secret
     BOOST_TEST(!c.secret_in_argv);
   }
-  temp_file f("from-file\n");
-  env_guard env{{"DKV_CLUSTER_SECRET_FILE", f.path.string()}};
+  const scratch_file f("dkv_config_test", "from-file\n");
+  env_guard env{{"DKV_CLUSTER_SECRET_FILE", f.path()}};
   const auto c = ok({"--id", "n1", "--peer-addr", "h:1"});
   BOOST_TEST(c.cluster_secret == "from-file");
   BOOST_TEST(c.requirepass.empty());

@@ -1,10 +1,7 @@
 #define BOOST_TEST_MODULE disk_record_stream
 #include <boost/test/unit_test.hpp>
 
-#include <unistd.h>
-
 #include <cstdint>
-#include <filesystem>
 #include <random>
 #include <string>
 #include <vector>
@@ -13,27 +10,19 @@
 #include "dkv/disk/record_stream.hpp"
 #include "dkv/wal/log_reader.hpp"
 #include "dkv/wal/log_writer.hpp"
+#include "support/test_support.hpp"
 
-namespace fs = std::filesystem;
 using namespace dkv;
 
 namespace {
 
-struct temp_file {
-  std::string path = (fs::temp_directory_path() /
-                      ("disk_record_stream_test." + std::to_string(::getpid())))
-                         .string();
-  ~temp_file() {
-    std::error_code ignored;
-    fs::remove(path, ignored);
-  }
-  void write(const std::string& bytes) const {
-    disk::file f;
-    BOOST_REQUIRE(!disk::file::open_overwrite(path, f));
-    BOOST_REQUIRE(!f.truncate(0));
-    BOOST_REQUIRE(!f.write_all(bytes));
-  }
-};
+// Writes `bytes` to `path`, replacing what was there.
+void write_file(const std::string& path, const std::string& bytes) {
+  disk::file f;
+  BOOST_REQUIRE(!disk::file::open_overwrite(path, f));
+  BOOST_REQUIRE(!f.truncate(0));
+  BOOST_REQUIRE(!f.write_all(bytes));
+}
 
 struct outcome {
   std::vector<std::string> records;
@@ -87,46 +76,46 @@ std::string log_bytes(std::uint32_t seed) {
 // stream reads what log_reader reads from the whole file: the same records,
 // the same end, the same good end.
 BOOST_AUTO_TEST_CASE(reads_as_the_whole_file_reads) {
-  temp_file f;
+  const test::scratch f("disk_record_stream_test");
   for (const std::uint32_t seed : {1u, 2u, 3u}) {
     const std::string bytes = log_bytes(seed);
-    f.write(bytes);
+    write_file(f.path(), bytes);
     const outcome whole = whole_file(bytes);
     BOOST_TEST(static_cast<int>(whole.last) == static_cast<int>(wal::read_status::end));
     for (const std::uint64_t window :
          {std::uint64_t{64} << 10, std::uint64_t{1} << 20, disk::record_stream::default_window})
-      same(streamed(f.path, window), whole);
+      same(streamed(f.path(), window), whole);
   }
 }
 
 // A torn tail (the file cut anywhere inside its last records) and a damaged
 // byte read as they do from the whole file.
 BOOST_AUTO_TEST_CASE(torn_and_damaged_files_read_as_the_whole_file_reads) {
-  temp_file f;
+  const test::scratch f("disk_record_stream_test");
   const std::string bytes = log_bytes(4);
   for (const std::size_t cut : {bytes.size() - 1, bytes.size() - 40000, bytes.size() / 2 + 3}) {
     const std::string torn = bytes.substr(0, cut);
-    f.write(torn);
+    write_file(f.path(), torn);
     const outcome whole = whole_file(torn);
     BOOST_TEST(static_cast<int>(whole.last) == static_cast<int>(wal::read_status::torn_tail));
-    same(streamed(f.path, 64u << 10), whole);
+    same(streamed(f.path(), 64u << 10), whole);
   }
   for (const std::size_t at : {std::size_t{10}, bytes.size() / 3, bytes.size() - 5}) {
     std::string damaged = bytes;
     damaged[at] = static_cast<char>(damaged[at] ^ 0x40);
-    f.write(damaged);
+    write_file(f.path(), damaged);
     const outcome whole = whole_file(damaged);
     BOOST_TEST(static_cast<int>(whole.last) == static_cast<int>(wal::read_status::corrupt));
-    same(streamed(f.path, 64u << 10), whole);
+    same(streamed(f.path(), 64u << 10), whole);
   }
   // Zeros where the next header should be, to the end of the file: torn.
   std::string zeros = bytes + std::string(100000, '\0');
-  f.write(zeros);
-  same(streamed(f.path, 64u << 10), whole_file(zeros));
+  write_file(f.path(), zeros);
+  same(streamed(f.path(), 64u << 10), whole_file(zeros));
 }
 
 BOOST_AUTO_TEST_CASE(an_empty_file_ends_at_once) {
-  temp_file f;
-  f.write("");
-  same(streamed(f.path, 64u << 10), whole_file(""));
+  const test::scratch f("disk_record_stream_test");
+  write_file(f.path(), "");
+  same(streamed(f.path(), 64u << 10), whole_file(""));
 }

@@ -20,6 +20,7 @@
 #include "dkv/disk/snapshot_policy.hpp"
 #include "dkv/store/store.hpp"
 #include "dkv/wal/entry.hpp"
+#include "support/test_support.hpp"
 
 namespace fs = std::filesystem;
 using namespace dkv;
@@ -30,18 +31,10 @@ constexpr std::uint64_t mib = 1u << 20;
 
 // A fresh directory under the working directory (the build tree: a disk
 // file system, where the page cache is what the test looks at; /tmp may be
-// a tmpfs), removed at the end.
-struct temp_dir {
-  std::string path;
+// a tmpfs), or under `under`.
+struct temp_dir : test::scratch_dir {
   explicit temp_dir(const fs::path& under = fs::current_path())
-      : path((under / ("disk_snapshot_test." + std::to_string(::getpid()))).string()) {
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~temp_dir() {
-    std::error_code ignored;
-    fs::remove_all(path, ignored);
-  }
+      : scratch_dir("disk_snapshot_test", under) {}
 };
 
 bool on_tmpfs(const std::string& path) {
@@ -140,12 +133,12 @@ void check_recovers(const std::string& dir, int count) {
 // 16 MiB), none once published, and it recovers whole.
 BOOST_AUTO_TEST_CASE(a_snapshot_on_disk_passes_by_the_page_cache_and_recovers_whole) {
   temp_dir dir;
-  make_spare(dir.path, 64 * mib);
+  make_spare(dir.path(), 64 * mib);
   constexpr int count = 52'000;
-  const written w = write_snapshot(dir.path, count);
+  const written w = write_snapshot(dir.path(), count);
   BOOST_REQUIRE_GT(w.bytes, 48 * mib);
   BOOST_TEST(w.bytes % disk::direct_io_align != 0u, "the padded tail is exercised");
-  if (on_tmpfs(dir.path)) {
+  if (on_tmpfs(dir.path())) {
     BOOST_TEST_MESSAGE("tmpfs: no direct I/O, no page cache to look at; checking the contents");
   } else if (!w.direct) {
     BOOST_TEST_MESSAGE("this file system reports no direct I/O alignment; checking the contents");
@@ -153,7 +146,7 @@ BOOST_AUTO_TEST_CASE(a_snapshot_on_disk_passes_by_the_page_cache_and_recovers_wh
     BOOST_TEST(w.most_cached <= 64u << 10);
     BOOST_TEST(cached_bytes(w.path) <= 64u << 10);
   }
-  check_recovers(dir.path, count);
+  check_recovers(dir.path(), count);
 }
 
 // Where the file system takes no direct I/O (tmpfs), the snapshot goes
@@ -162,33 +155,33 @@ BOOST_AUTO_TEST_CASE(a_snapshot_on_disk_passes_by_the_page_cache_and_recovers_wh
 BOOST_AUTO_TEST_CASE(a_snapshot_through_the_page_cache_is_the_same_file) {
   constexpr int count = 3'000;  // 3 MiB: a few chunks, a padded tail
   temp_dir disk_dir;
-  make_spare(disk_dir.path, 4 * mib);
-  const written on_disk = write_snapshot(disk_dir.path, count);
+  make_spare(disk_dir.path(), 4 * mib);
+  const written on_disk = write_snapshot(disk_dir.path(), count);
   const std::string shm = "/dev/shm";
   if (!fs::is_directory(shm) || !on_tmpfs(shm)) {
     BOOST_TEST_MESSAGE("no tmpfs at /dev/shm: nothing to compare with");
     return;
   }
   temp_dir shm_dir(shm);
-  const written on_tmpfs_dir = write_snapshot(shm_dir.path, count);
+  const written on_tmpfs_dir = write_snapshot(shm_dir.path(), count);
   BOOST_TEST(!on_tmpfs_dir.direct);
   std::string a, b;
   BOOST_REQUIRE(!disk::read_file(on_disk.path, a));
   BOOST_REQUIRE(!disk::read_file(on_tmpfs_dir.path, b));
   BOOST_TEST(a.size() == on_disk.bytes);
   BOOST_TEST((a == b), "the snapshots' bytes differ");
-  check_recovers(shm_dir.path, count);
-  check_recovers(disk_dir.path, count);
+  check_recovers(shm_dir.path(), count);
+  check_recovers(disk_dir.path(), count);
 }
 
 // An empty store's snapshot, smaller than one direct write: header and
 // trailer only, padded, cut back to its size.
 BOOST_AUTO_TEST_CASE(an_empty_snapshot_is_cut_to_its_size) {
   temp_dir dir;
-  make_spare(dir.path, 2 * mib);
-  const written w = write_snapshot(dir.path, 0);
+  make_spare(dir.path(), 2 * mib);
+  const written w = write_snapshot(dir.path(), 0);
   BOOST_TEST(w.bytes < disk::direct_io_align);
-  check_recovers(dir.path, 0);
+  check_recovers(dir.path(), 0);
 }
 
 BOOST_AUTO_TEST_CASE(a_snapshot_is_due_once_the_log_outgrows_the_data) {

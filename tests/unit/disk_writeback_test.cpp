@@ -6,31 +6,18 @@
 #include <unistd.h>
 
 #include <cstdint>
-#include <filesystem>
 #include <fstream>
 #include <string>
 
 #include "dkv/disk/file.hpp"
 #include "dkv/disk/writeback.hpp"
+#include "support/test_support.hpp"
 
-namespace fs = std::filesystem;
 using namespace dkv;
 
 namespace {
 
 constexpr std::uint64_t MiB = 1u << 20;
-
-struct temp_path {
-  explicit temp_path(const std::string& name = "file")
-      : path((fs::temp_directory_path() /
-              ("disk_writeback_test." + std::to_string(::getpid()) + "." + name))
-                 .string()) {}
-  std::string path;
-  ~temp_path() {
-    std::error_code ignored;
-    fs::remove(path, ignored);
-  }
-};
 
 struct stat stat_of(const std::string& path) {
   struct stat st {};
@@ -40,8 +27,8 @@ struct stat stat_of(const std::string& path) {
 
 // Whether the temp dir's file system takes fallocate(KEEP_SIZE).
 bool can_preallocate() {
-  temp_path probe("probe");
-  const int fd = ::open(probe.path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+  const test::scratch probe("disk_writeback_test.probe");
+  const int fd = ::open(probe.path().c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
   BOOST_REQUIRE(fd >= 0);
   const bool ok = ::fallocate(fd, FALLOC_FL_KEEP_SIZE, 0, 1 << 20) == 0;
   ::close(fd);
@@ -61,9 +48,9 @@ BOOST_AUTO_TEST_CASE(drop_point_is_a_page_boundary_a_lag_behind) {
 }
 
 BOOST_AUTO_TEST_CASE(written_back_and_dropped_pages_read_back_from_disk) {
-  temp_path t;
+  const test::scratch t("disk_writeback_test");
   disk::file f;
-  BOOST_REQUIRE(!disk::file::open_append(t.path, f));
+  BOOST_REQUIRE(!disk::file::open_append(t.path(), f));
   const std::string chunk(MiB, 'w');
   for (int i = 0; i < 2; ++i) BOOST_REQUIRE(!f.write_all(chunk));
   BOOST_TEST(!disk::write_back_step(f.fd(), 0, 2 * MiB));  // nothing to drop yet
@@ -72,7 +59,7 @@ BOOST_AUTO_TEST_CASE(written_back_and_dropped_pages_read_back_from_disk) {
   BOOST_REQUIRE(!f.sync());
   disk::drop_cached(f.fd(), 2 * MiB, 8 * MiB);
   BOOST_TEST(disk::write_back_step(-1, 0, MiB).value() == EBADF);
-  std::ifstream in(t.path, std::ios::binary);
+  std::ifstream in(t.path(), std::ios::binary);
   const std::string back((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   std::string expected;
   for (int i = 0; i < 10; ++i) expected += chunk;
@@ -80,28 +67,28 @@ BOOST_AUTO_TEST_CASE(written_back_and_dropped_pages_read_back_from_disk) {
 }
 
 BOOST_AUTO_TEST_CASE(create_preallocated_empties_the_file_and_allocates_past_its_end) {
-  temp_path t;
-  std::ofstream(t.path) << "an older spare's bytes";
+  const test::scratch t("disk_writeback_test");
+  std::ofstream(t.path()) << "an older spare's bytes";
   disk::file f;
-  BOOST_REQUIRE(!disk::file::create_preallocated(t.path, 8 * MiB, f));
-  auto st = stat_of(t.path);
+  BOOST_REQUIRE(!disk::file::create_preallocated(t.path(), 8 * MiB, f));
+  auto st = stat_of(t.path());
   BOOST_TEST(st.st_size == 0);
   if (can_preallocate())
     BOOST_TEST(static_cast<std::uint64_t>(st.st_blocks) * 512 >= 8 * MiB);
   BOOST_REQUIRE(!f.write_all("abc"));
   BOOST_REQUIRE(!f.write_all("def"));
-  BOOST_TEST(stat_of(t.path).st_size == 6, "opened for appending");
+  BOOST_TEST(stat_of(t.path()).st_size == 6, "opened for appending");
 }
 
 BOOST_AUTO_TEST_CASE(create_preallocated_without_the_space_is_a_plain_empty_file) {
-  temp_path t;
+  const test::scratch t("disk_writeback_test");
   disk::file f;
   // Past any file system's largest file: fallocate fails (EFBIG) at once.
-  BOOST_REQUIRE(!disk::file::create_preallocated(t.path, std::uint64_t{1} << 62, f));
+  BOOST_REQUIRE(!disk::file::create_preallocated(t.path(), std::uint64_t{1} << 62, f));
   BOOST_TEST(f.is_open());
-  const auto st = stat_of(t.path);
+  const auto st = stat_of(t.path());
   BOOST_TEST(st.st_size == 0);
   BOOST_TEST(st.st_blocks == 0);
   BOOST_REQUIRE(!f.write_all("abc"));
-  BOOST_TEST(stat_of(t.path).st_size == 3);
+  BOOST_TEST(stat_of(t.path()).st_size == 3);
 }

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "dkv/log/log.hpp"
+#include "support/test_support.hpp"
 
 namespace fs = std::filesystem;
 using dkv::log::level;
@@ -20,21 +21,11 @@ using dkv::log::level;
 namespace {
 
 // A fresh directory per test case, removed afterwards; logging is shut down
-// too, so every case starts from "not initialised".
+// first, so every case starts from "not initialised".
 struct temp_dir {
-  fs::path path;
-  temp_dir() {
-    static int n = 0;
-    path = fs::temp_directory_path() /
-           ("dkv_log_test_" + std::to_string(::getpid()) + "_" + std::to_string(n++));
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~temp_dir() {
-    dkv::log::shutdown();
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
+  dkv::test::scratch_dir scratch{"dkv_log_test"};
+  fs::path path = scratch.path();
+  ~temp_dir() { dkv::log::shutdown(); }
 };
 
 dkv::log::settings make_settings(const fs::path& dir, level min = level::info) {

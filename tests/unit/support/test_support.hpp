@@ -4,7 +4,7 @@
 // "support/test_support.hpp", after <boost/test/unit_test.hpp>.
 //
 // Always there: hex conversion of the byte dumps in protocol/PROTOCOL.md and
-// protocol/WAL.md. Opt-in sections, chosen by defining the macro before the
+// protocol/WAL.md; scratch files and directories that remove themselves. Opt-in sections, chosen by defining the macro before the
 // include (the header is #pragma once, so the first include decides):
 //
 //   DKV_TEST_COUNT_ALLOCATIONS  replaces the global operator new/delete of the
@@ -19,11 +19,16 @@
 //                               parse_one, parse_reply, check_encodes_to,
 //                               body_of (needs dkv_protocol).
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <cstddef>
+#include <filesystem>
+#include <fstream>
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <system_error>
 
 namespace dkv::test {
 
@@ -68,6 +73,53 @@ inline std::string to_hex(std::string_view bytes) {
   }
   return out;
 }
+
+// ---- scratch files and directories --------------------------------------------
+
+// A path of the test's own, `name`.<pid>.<n>, under `under`: the system's
+// temp dir by default, or e.g. the working directory (the build tree) where
+// a test needs a disk file system (/tmp may be a tmpfs). Whatever is there
+// is removed when it is made and when it goes out of scope; it creates
+// nothing itself (scratch_dir and scratch_file do).
+class scratch {
+ public:
+  explicit scratch(std::string_view name,
+                   const std::filesystem::path& under = std::filesystem::temp_directory_path()) {
+    static int made = 0;
+    path_ = (under / (std::string(name) + "." + std::to_string(::getpid()) + "." +
+                      std::to_string(made++)))
+                .string();
+    std::filesystem::remove_all(path_);
+  }
+  ~scratch() {
+    std::error_code ignored;
+    std::filesystem::remove_all(path_, ignored);
+  }
+  scratch(const scratch&) = delete;
+  scratch& operator=(const scratch&) = delete;
+
+  const std::string& path() const noexcept { return path_; }
+
+ private:
+  std::string path_;
+};
+
+// A scratch path with an empty directory at it.
+struct scratch_dir : scratch {
+  explicit scratch_dir(std::string_view name,
+                       const std::filesystem::path& under = std::filesystem::temp_directory_path())
+      : scratch(name, under) {
+    std::filesystem::create_directories(path());
+  }
+};
+
+// A scratch path with a file holding `content` at it.
+struct scratch_file : scratch {
+  scratch_file(std::string_view name, std::string_view content) : scratch(name) {
+    std::ofstream(path(), std::ios::binary).write(content.data(),
+                                                  static_cast<std::streamsize>(content.size()));
+  }
+};
 
 }  // namespace dkv::test
 
