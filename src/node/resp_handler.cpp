@@ -238,6 +238,9 @@ bool resp_handler::execute(std::string& out) {
       return resp::error(out, "ERR Background save already in progress"), true;
     snap.requested = true;
     resp::simple_string(out, "Background saving started");
+  } else if (iequals(cmd, "LASTSAVE")) {
+    if (argc != 1) return wrong_arity(out, cmd), true;
+    resp::integer(out, ctx_.snapshots.last_save_unix);
   } else if (iequals(cmd, "INFO")) {
     resp::bulk(out, info_text(ctx_));
   } else if (iequals(cmd, "QUIT")) {

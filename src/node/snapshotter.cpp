@@ -56,11 +56,19 @@ void retire_older(const std::string& dir, std::uint64_t keep_from) {
   }
 }
 
+std::int64_t unix_seconds() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
 }  // namespace
 
 snapshotter::snapshotter(asio::any_io_executor ex, context& ctx, asio::thread_pool& helper,
                          net::idle_gate& idle, std::uint64_t min_bytes)
-    : ctx_(ctx), helper_(helper), idle_(idle), min_bytes_(min_bytes), timer_(std::move(ex)) {}
+    : ctx_(ctx), helper_(helper), idle_(idle), min_bytes_(min_bytes), timer_(std::move(ex)) {
+  ctx_.snapshots.last_save_unix = unix_seconds();
+}
 
 void snapshotter::stop() {
   stopped_ = true;
@@ -162,6 +170,7 @@ asio::awaitable<void> snapshotter::take() {
   ctx_.snapshots.last_entries = w.entries();
   ctx_.snapshots.last_bytes = w.bytes();
   ctx_.snapshots.last_direct_io = w.direct();
+  ctx_.snapshots.last_save_unix = unix_seconds();
   ctx_.snapshots.last_ms = static_cast<std::uint64_t>(
       std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
                                                             started)

@@ -10,6 +10,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+import time
 import unittest
 
 from harness import DEL, OK, PUT, NodeTestCase, b, poll, run_node_once
@@ -359,6 +360,9 @@ class SnapshotTest(RecoveryTestCase):
         expected = {b"b%04d" % i: b"v%04d" % i for i in range(3000)}
         self.fill(node, expected)
         c = self.resp(node)
+        started = int(c.cmd("LASTSAVE")[1:])  # the node's start, before any snapshot
+        self.assertLessEqual(abs(started - time.time()), 30)
+        time.sleep(1.1)  # so that a snapshot's LASTSAVE is a later second
         c.send(b"BGSAVE\r\nBGSAVE\r\nBGSAVE now\r\n")
         self.assertEqual(c.replies(3), [b"+Background saving started\r\n",
                                         b"-ERR Background save already in progress\r\n",
@@ -367,6 +371,7 @@ class SnapshotTest(RecoveryTestCase):
                              self.info(node)["snapshot_in_progress"] == "0", timeout=10))
         info = self.info(node)
         self.assertEqual(info["last_snapshot_entries"], "3000")
+        self.assertGreater(int(c.cmd("LASTSAVE")[1:]), started)
         self.assertEqual(list(numbered(self.data, "snapshot-*.dat")),
                          [int(info["last_snapshot_seq"])])
         self.assertEqual(c.cmd("BGSAVE"), b"+Background saving started\r\n")  # once done, again

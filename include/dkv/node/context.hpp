@@ -65,6 +65,9 @@ struct snapshot_stats {
   std::uint64_t last_bytes = 0;
   std::uint64_t last_ms = 0;
   bool last_direct_io = false;  // written with direct I/O (disk/snapshot.hpp)
+  // Unix time of the last snapshot published, or of the node's start until
+  // then (LASTSAVE, as Redis counts it; set by the snapshotter).
+  std::int64_t last_save_unix = 0;
   bool in_progress = false;
   bool requested = false;  // BGSAVE: take one at the next check, due or not
   std::string last_error;
