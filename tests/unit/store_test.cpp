@@ -169,7 +169,8 @@ BOOST_AUTO_TEST_CASE(store_scan_in_small_steps_visits_every_entry_once) {
     int steps = 1;
     while (!step_counting(scan, seen, budget)) ++steps;
     BOOST_TEST(seen.size() == 20000u);
-    BOOST_TEST(std::all_of(seen.begin(), seen.end(), [](const auto& kv) { return kv.second == 1; }));
+    BOOST_TEST(
+        std::all_of(seen.begin(), seen.end(), [](const auto& kv) { return kv.second == 1; }));
     BOOST_TEST(scan.restarts() == 0u);
     BOOST_TEST(steps >= 20000 / budget);
     BOOST_TEST(scan.step([](const dkv::store::entry&) {  // done: calls nothing

@@ -83,7 +83,9 @@ class entry_table {
   iterator begin() const noexcept { return {slots_, slots_ + capacity_}; }
   iterator end() const noexcept { return {slots_ + capacity_, slots_ + capacity_}; }
   // The first entry at slot `slot` (< slot_count()) or after it.
-  iterator from_slot(std::size_t slot) const noexcept { return {slots_ + slot, slots_ + capacity_}; }
+  iterator from_slot(std::size_t slot) const noexcept {
+    return {slots_ + slot, slots_ + capacity_};
+  }
   // The slot that `e`, an entry of this table, sits in.
   std::size_t slot_of(const entry& e) const noexcept {
     return static_cast<std::size_t>(&e - slots_);
@@ -92,7 +94,8 @@ class entry_table {
   // Changes whenever entries may have moved to other slots (the table was
   // rebuilt, cleared or assigned); inserting without growing and
   // overwriting leave it as it is. A walk in slot order that pauses can
-  // resume at the same slot, missing and repeating nothing, while it is unchanged.
+  // resume at the same slot, missing and repeating nothing, while it is
+  // unchanged.
   std::uint64_t layout() const noexcept { return layout_; }
   std::size_t size() const noexcept { return size_; }
   bool empty() const noexcept { return size_ == 0; }

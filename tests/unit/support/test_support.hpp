@@ -4,8 +4,9 @@
 // "support/test_support.hpp", after <boost/test/unit_test.hpp>.
 //
 // Always there: hex conversion of the byte dumps in protocol/PROTOCOL.md and
-// protocol/WAL.md; scratch files and directories that remove themselves. Opt-in sections, chosen by defining the macro before the
-// include (the header is #pragma once, so the first include decides):
+// protocol/WAL.md; scratch files and directories that remove themselves.
+// Opt-in sections, chosen by defining the macro before the include (the
+// header is #pragma once, so the first include decides):
 //
 //   DKV_TEST_COUNT_ALLOCATIONS  replaces the global operator new/delete of the
 //                               test binary with a counting one, so that
