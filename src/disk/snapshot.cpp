@@ -82,6 +82,11 @@ void snapshot_writer::add(const wal::entry& e) {
   ++entries_;
 }
 
+void snapshot_writer::add(const store::entry& e) {
+  add(wal::entry{e.tombstone() ? wal::op::del : wal::op::put, e.ver().hlc, e.ver().node, e.key(),
+                 e.value()});
+}
+
 void snapshot_writer::seal() {
   writer_.add_record(encode_snapshot_trailer(entries_), buffer_);
   sealed_ = true;

@@ -233,7 +233,7 @@ bool resp_handler::execute(std::string& out) {
   } else if (iequals(cmd, "BGSAVE")) {
     if (argc != 1) return wrong_arity(out, cmd), true;
     auto& snap = ctx_.snapshots;
-    if (eng.log().failed()) return resp::error(out, "ERR " + eng.write_failure()), true;
+    if (refused()) return true;
     if (snap.in_progress || snap.requested)
       return resp::error(out, "ERR Background save already in progress"), true;
     snap.requested = true;

@@ -128,8 +128,7 @@ asio::awaitable<void> snapshotter::take() {
   // the middle of a partition (store_scan).
   store::store_scan scan(ctx_.eng.data());
   const auto add_until_turn_full = [&w](const store::entry& e) {
-    w.add(wal::entry{e.tombstone() ? wal::op::del : wal::op::put, e.ver().hlc, e.ver().node,
-                     e.key(), e.value()});
+    w.add(e);
     return w.buffered() < bytes_per_turn;
   };
   std::uint64_t logged_at_turn = 0;  // log.bytes_since() when this turn began

@@ -218,8 +218,7 @@ BOOST_AUTO_TEST_CASE(a_fuzzy_snapshot_and_the_log_since_recover_the_final_state)
   for (;; ++step) {
     int in_step = 0;
     const bool done = scan.step([&](const store::entry& e) {
-      w.add(wal::entry{e.tombstone() ? wal::op::del : wal::op::put, e.ver().hlc, e.ver().node,
-                       e.key(), e.value()});
+      w.add(e);
       return ++in_step < 3;
     });
     BOOST_REQUIRE(!w.write_buffered());

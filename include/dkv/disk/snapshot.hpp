@@ -25,6 +25,7 @@
 #include <system_error>
 
 #include "dkv/disk/file.hpp"
+#include "dkv/store/entry.hpp"
 #include "dkv/wal/entry.hpp"
 #include "dkv/wal/log_writer.hpp"
 
@@ -56,6 +57,8 @@ class snapshot_writer {
   std::error_code begin(const std::string& final_path, const snapshot_header& h,
                         const std::string& spare_path);
   void add(const wal::entry& e);
+  // The same for a stored entry (a tombstone as a DEL).
+  void add(const store::entry& e);
   // Appends the trailer; write_buffered() then writes the rest.
   void seal();
   std::size_t buffered() const noexcept { return buffer_.size(); }

@@ -22,14 +22,14 @@ inline constexpr std::uint64_t drop_lag = 8u << 20;
 // written up to `end` keeps cached starts there.
 std::uint64_t drop_point(std::uint64_t end) noexcept;
 
-// One step of such a file, written from `from` to `end` since the last
-// step (or its start): starts the writeback of [from, end) and returns at
-// once (sync_file_range), and drops what lies between the drop points of
-// the two, [drop_point(from), drop_point(end)). Nothing waits for the disk: a wait wakes the caller again as pages
-// complete (1474 preemptions of the event loop in 7 s of SET 1 KiB -P 1,
-// docs/PERFORMANCE.md). Pages still being written back when dropped stay
-// cached until the file's final drop; an I/O error of the writeback is
-// reported by the file's next fdatasync.
+// One step of such a file, written from `from` to `end` since the last step (or
+// its start): starts the writeback of [from, end) and returns at once
+// (sync_file_range), and drops what lies between the drop points of the two,
+// [drop_point(from), drop_point(end)). Nothing waits for the disk: a wait wakes
+// the caller again as pages complete (1474 preemptions of the event loop in 7 s
+// of SET 1 KiB -P 1, docs/PERFORMANCE.md). Pages still being written back when
+// dropped stay cached until the file's final drop; an I/O error of the
+// writeback is reported by the file's next fdatasync.
 std::error_code write_back_step(int fd, std::uint64_t from, std::uint64_t end) noexcept;
 
 }  // namespace dkv::disk

@@ -1,18 +1,17 @@
 #pragma once
-// Takes snapshots so that recovery time and disk use stay bounded: once the
-// WAL written since the last snapshot exceeds both a floor and the size of
-// the data itself (disk/snapshot_policy.hpp), the log rolls to a new segment S, every stored entry
-// (tombstones included) is encoded 256 KiB per loop turn (store_scan: a
-// large partition spans turns), each turn when the loop is idle
-// (net/idle_gate.hpp), and
-// written to snapshot-S by the helper thread (the loop keeps serving;
-// writes during the snapshot land in S and later segments, and replaying
-// them over the snapshot is correct because entries merge
-// last-writer-wins), the file is synced and renamed on the
-// helper thread, and then segments and snapshots older than S are deleted
-// (also on the helper: unlinking a large file is slow), but for the newest
-// such snapshot, kept as the spare file the next snapshot overwrites
-// (disk/snapshot.hpp) while the file system has room for it.
+// Takes snapshots so that recovery time and disk use stay bounded: once the WAL
+// written since the last snapshot exceeds both a floor and the size of the data
+// itself (disk/snapshot_policy.hpp), the log rolls to a new segment S, every
+// stored entry (tombstones included) is encoded 256 KiB per loop turn
+// (store_scan: a large partition spans turns), each turn when the loop is idle
+// (net/idle_gate.hpp), and written to snapshot-S by the helper thread (the loop
+// keeps serving; writes during the snapshot land in S and later segments, and
+// replaying them over the snapshot is correct because entries merge
+// last-writer-wins), the file is synced and renamed on the helper thread, and
+// then segments and snapshots older than S are deleted (also on the helper:
+// unlinking a large file is slow), but for the newest such snapshot, kept as
+// the spare file the next snapshot overwrites (disk/snapshot.hpp) while the
+// file system has room for it.
 
 #include <cstdint>
 
