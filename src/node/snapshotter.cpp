@@ -22,12 +22,17 @@ namespace asio = boost::asio;
 
 namespace {
 
-// Snapshot bytes encoded per loop turn (well under a millisecond of work, so
-// that requests served meanwhile wait little longer), then written by the
-// helper while the loop serves.
-constexpr std::uint64_t bytes_per_turn = 256u << 10;
-// How long a turn waits at most for the loop to be idle.
-constexpr std::chrono::microseconds idle_wait_at_most{1000};
+// Snapshot bytes encoded per loop turn, then written by the helper while the
+// loop serves. Requests that arrive during a turn wait for it: 32 KiB is
+// 10-20 us of work (1 KiB values; more entries a turn with smaller ones),
+// and turns of 256 KiB made the p99 of SET 1 KiB at -P 1 1.1-1.5x that of
+// turns of 32 KiB during a snapshot (docs/PERFORMANCE.md); 16 KiB turns
+// cost more in hand-offs to the helper than they saved.
+constexpr std::uint64_t bytes_per_turn = 32u << 10;
+// How long a turn waits at most for the loop to be idle: on a loop that is
+// never idle and a log that does not grow, a snapshot still goes on at a
+// turn per 250 us (128 MB/s, some 5% of the loop).
+constexpr std::chrono::microseconds idle_wait_at_most{250};
 // How often the snapshotter looks whether a snapshot is due or asked for.
 constexpr std::chrono::milliseconds check_every{100};
 

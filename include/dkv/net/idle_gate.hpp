@@ -2,7 +2,7 @@
 // Where background work on the event loop waits for the loop to be idle.
 //
 // A coroutine that has a step of background work to do (a snapshot encodes
-// its next 256 KiB) waits at the gate; the event loop (run_loop) opens it
+// its next 32 KiB) waits at the gate; the event loop (run_loop) opens it
 // when it finds nothing ready to run, and the step then runs in time the
 // loop would have slept. So the work takes no share of a busy loop's
 // serving, only the slack between requests: a request that arrives during a

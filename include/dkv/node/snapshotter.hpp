@@ -2,7 +2,7 @@
 // Takes snapshots so that recovery time and disk use stay bounded: once the WAL
 // written since the last snapshot exceeds both a floor and the size of the data
 // itself (disk/snapshot_policy.hpp), the log rolls to a new segment S, every
-// stored entry (tombstones included) is encoded 256 KiB per loop turn
+// stored entry (tombstones included) is encoded 32 KiB per loop turn
 // (store_scan: a large partition spans turns), each turn when the loop is idle
 // (net/idle_gate.hpp), and written to snapshot-S by the helper thread (the loop
 // keeps serving; writes during the snapshot land in S and later segments, and
