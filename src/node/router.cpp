@@ -134,7 +134,11 @@ asio::awaitable<key_outcome> router::run(op kind, std::string key, std::string v
     if (r.where == route::kind::remote) {
       key_outcome o = co_await ask(r.node, kind, key, value, forward_flags(cond));
       if (o.code != status::not_owner) co_return o;
+      // The exchange brings both members' rings up to date (each merges the
+      // other's membership), so the first retry goes at once; an owner that
+      // still says no is in the middle of a change: the next ones pause.
       co_await cluster_.refresh(r.node);
+      if (attempt == 0) continue;
       const auto ex = co_await asio::this_coro::executor;
       asio::steady_timer pause(ex, reroute_pause);
       co_await pause.async_wait(asio::as_tuple(asio::use_awaitable));
