@@ -456,6 +456,17 @@ def wait_settled(prog, nodes, timeout=60):
         time.sleep(0.1)
 
 
+def snapshot_marks(port):
+    """(snapshots taken, one in progress) of a kv-node: compare two to tell
+    whether a snapshot overlapped what ran between them."""
+    i = info(port)
+    return int(i["snapshots_taken"]), i["snapshot_in_progress"] != "0"
+
+
+def snapshot_overlapped(before, after):
+    return before[1] or after[1] or after[0] != before[0]
+
+
 def wait_snapshot_done(prog, port, timeout=300):
     """Waits until a kv-node is not taking a snapshot, after giving one made
     due by the writes just done the second its snapshotter waits between
