@@ -40,13 +40,19 @@ void binary_handler::dispatch_peer(std::uint8_t op, std::uint32_t rid, std::stri
         if (common::partition_of(e->key) != batch->partition)
           return malformed("migrated key outside its partition");
       }
+      std::uint64_t applied = 0, digest = 0;
       for (const auto payload : batch->entries) {
         const auto e = wal::decode_entry(payload);
         const std::uint64_t lsn = ctx_.eng.apply_remote(*e);
-        if (!lsn) return proto::reply_error(out, op, rid, status::io_error, ctx_.eng.write_failure());
-        cluster_.on_migrated(peer_, batch->partition, e->key, e->hlc, e->node);
+        if (!lsn) {
+          cluster_.on_migrated(peer_, batch->partition, applied, digest);
+          return proto::reply_error(out, op, rid, status::io_error, ctx_.eng.write_failure());
+        }
+        ++applied;
+        digest += proto::entry_digest(e->key, e->hlc, e->node);
         track(lsn);
       }
+      cluster_.on_migrated(peer_, batch->partition, applied, digest);
       return proto::reply_status(out, op, rid, status::ok);
     }
     case proto::peer_opcode::migrate_done: {

@@ -395,11 +395,11 @@ asio::awaitable<std::string> cluster_manager::leave(
 // ---- migration bookkeeping (receiver side) ------------------------------------
 
 void cluster_manager::on_migrated(std::string_view peer, std::uint32_t partition,
-                                  std::string_view key, std::uint64_t hlc, std::uint32_t node) {
+                                  std::uint64_t count, std::uint64_t digest) {
   auto& r = received_[{std::string(peer), partition}];
-  ++r.count;
-  r.digest += proto::entry_digest(key, hlc, node);
-  ++counters_.keys_received;
+  r.count += count;
+  r.digest += digest;
+  counters_.keys_received += count;
 }
 
 bool cluster_manager::on_migrate_done(std::string_view peer, std::uint32_t partition,

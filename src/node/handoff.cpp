@@ -1,6 +1,5 @@
 #include "dkv/node/handoff.hpp"
 
-#include <unordered_map>
 #include <vector>
 
 #include <boost/asio/as_tuple.hpp>
@@ -63,11 +62,9 @@ asio::awaitable<void> handoff::run() {
 }
 
 asio::awaitable<bool> handoff::send_partition(std::uint32_t p, std::string owner) {
-  // The keys as they are now; each batch re-reads their entries, and what
-  // was sent is remembered to check nothing changed before dropping.
+  // The keys as they are now; each batch re-reads their entries.
   std::vector<std::string> keys;
   ctx_.eng.data().scan(p, [&keys](const store::entry& e) { keys.emplace_back(e.key()); });
-  std::unordered_map<std::string, store::version> sent;
   std::uint64_t count = 0, digest = 0;
   std::string entries, payload;
   auto& counters = cluster_.counters();
@@ -85,7 +82,6 @@ asio::awaitable<bool> handoff::send_partition(std::uint32_t p, std::string owner
                                             v.node, e->key(), e->value()});
       proto::put_migrate_entry(entries, payload);
       digest += proto::entry_digest(e->key(), v.hlc, v.node);
-      sent[keys[i]] = v;
       ++count;
       ++in_batch;
     }
@@ -108,15 +104,16 @@ asio::awaitable<bool> handoff::send_partition(std::uint32_t p, std::string owner
   });
   if (!accepted(r)) co_return false;
 
-  // Anything that arrived or changed since (a late write, a migrated batch
-  // from a third node) goes in another round before the partition is dropped.
-  bool unchanged = true;
+  // Anything that arrived, changed or went since (a late write, a migrated
+  // batch from a third node, a purged tombstone) changes the partition's
+  // count or digest (the one the owner just confirmed): the partition then
+  // goes in another round before it is dropped.
+  std::uint64_t now_count = 0, now_digest = 0;
   ctx_.eng.data().scan(p, [&](const store::entry& e) {
-    if (!unchanged) return;
-    const auto it = sent.find(std::string(e.key()));
-    unchanged = it != sent.end() && it->second == e.ver();
+    ++now_count;
+    now_digest += proto::entry_digest(e.key(), e.ver().hlc, e.ver().node);
   });
-  if (!unchanged) co_return false;
+  if (now_count != count || now_digest != digest) co_return false;
   if (cluster_.owns(p)) co_return false;
   ctx_.eng.drop_partition(p);
   cluster_.outgoing().erase(p);

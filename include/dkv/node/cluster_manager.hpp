@@ -103,9 +103,10 @@ class cluster_manager {
   // Merges a gossiped membership; returns ours, encoded.
   std::string on_gossip(const dkv::cluster::membership& theirs);
   std::string on_join(std::string_view id, std::string_view address);
-  // Accounts an entry received for `partition` from `peer`.
-  void on_migrated(std::string_view peer, std::uint32_t partition, std::string_view key,
-                   std::uint64_t hlc, std::uint32_t node);
+  // Accounts a batch of `count` entries received for `partition` from
+  // `peer`, whose proto::entry_digest values add up to `digest`.
+  void on_migrated(std::string_view peer, std::uint32_t partition, std::uint64_t count,
+                   std::uint64_t digest);
   // Checks a finished partition against what arrived; true when it matches.
   bool on_migrate_done(std::string_view peer, std::uint32_t partition, std::uint64_t count,
                        std::uint64_t digest);
