@@ -25,7 +25,7 @@ namespace {
 // Snapshot bytes encoded per loop turn, then written by the helper while the
 // loop serves. Requests that arrive during a turn wait for it: 32 KiB is
 // 10-20 us of work (1 KiB values; more entries a turn with smaller ones),
-// and turns of 256 KiB made the p99 of SET 1 KiB at -P 1 1.1-1.5x that of
+// and turns of 256 KiB made the p99 of SET 1 KiB at -P 1 1.07-1.52x that of
 // turns of 32 KiB during a snapshot (docs/PERFORMANCE.md); 16 KiB turns
 // cost more in hand-offs to the helper than they saved.
 constexpr std::uint64_t bytes_per_turn = 32u << 10;
