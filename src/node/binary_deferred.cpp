@@ -98,6 +98,8 @@ asio::awaitable<void> binary_handler::run_group(std::vector<deferred_request>& g
   std::vector<key_outcome> outcomes(group.size());
   std::vector<router::request> elsewhere;
   std::vector<std::size_t> elsewhere_at;  // their places in the group
+  elsewhere.reserve(group.size());
+  elsewhere_at.reserve(group.size());
   std::uint64_t lsn = 0;
   std::vector<std::size_t> written_here;
   for (std::size_t i = 0; i < group.size(); ++i) {
@@ -145,7 +147,9 @@ asio::awaitable<void> binary_handler::run_group(std::vector<deferred_request>& g
 
 asio::awaitable<void> binary_handler::run_mget(deferred_request& d, std::string& out) {
   const std::size_t count = d.keys.size();
-  const router::mget_values got = co_await router_.mget(std::move(d.keys));
+  // d stays in the group until it has run: the keys stay put.
+  const router::mget_values got =
+      co_await router_.mget(std::vector<std::string_view>(d.keys.begin(), d.keys.end()));
   if (proto::is_error(got.error.code)) {
     reply_outcome(out, d.op, d.rid, got.error);
     co_return;

@@ -140,8 +140,7 @@ boost::asio::awaitable<void> resp_handler::run_command(std::vector<std::string> 
   } else if (resp::iequals(cmd, "MGET")) {
     const std::size_t count = a.size() - 1;
     const router::mget_values got =
-        co_await router_.mget(std::vector<std::string>(std::make_move_iterator(a.begin() + 1),
-                                                       std::make_move_iterator(a.end())));
+        co_await router_.mget(std::vector<std::string_view>(a.begin() + 1, a.end()));
     if (failed(out, got.error)) co_return;
     resp::array_header(out, count);
     for (std::size_t i = 0; i < count; ++i) {

@@ -11,6 +11,7 @@ using protocol::status;
 
 asio::awaitable<void> router::run_group(std::vector<request>& requests) {
   std::vector<std::size_t> remote_at;  // the GETs other nodes serve
+  remote_at.reserve(requests.size());
   if (requests.size() >= 2)
     for (std::size_t i = 0; i < requests.size(); ++i)
       if (requests[i].kind == op::get && !local_read(requests[i].key)) remote_at.push_back(i);
@@ -19,9 +20,13 @@ asio::awaitable<void> router::run_group(std::vector<request>& requests) {
     co_await run_many(requests);
     co_return;
   }
+  // The remote GETs stay where they are, in `requests`: mget() reads their keys.
   std::vector<request> others;
   std::vector<std::size_t> others_at;  // their places in `requests`
-  std::vector<std::string> remote_keys;
+  std::vector<std::string_view> remote_keys;
+  others.reserve(requests.size() - remote_at.size());
+  others_at.reserve(requests.size() - remote_at.size());
+  remote_keys.reserve(remote_at.size());
   for (std::size_t i = 0, next = 0; i < requests.size(); ++i) {
     if (next < remote_at.size() && remote_at[next] == i) {
       remote_keys.push_back(requests[i].key);
@@ -51,7 +56,7 @@ asio::awaitable<void> router::run_group(std::vector<request>& requests) {
   }
 }
 
-asio::awaitable<void> router::mget_into(std::vector<std::string> keys, mget_values& got) {
+asio::awaitable<void> router::mget_into(std::vector<std::string_view> keys, mget_values& got) {
   got = co_await mget(std::move(keys));
 }
 

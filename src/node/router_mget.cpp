@@ -17,7 +17,7 @@ using proto::status;
 
 class router::mget_run {
  public:
-  mget_run(router& r, std::vector<std::string> keys) : r_(r), keys_(std::move(keys)) {
+  mget_run(router& r, std::vector<std::string_view> keys) : r_(r), keys_(std::move(keys)) {
     out_.at.assign(keys_.size(), {0, mget_values::missing});
     // The binary reply: status and count, and a presence byte per key.
     reply_bytes_ = 5 + keys_.size();
@@ -29,13 +29,16 @@ class router::mget_run {
     // way get() goes, one at a time, after the batches.
     std::vector<std::pair<std::string, std::vector<std::size_t>>> batches;
     for (std::size_t i = 0; i < keys_.size() && !overflowed_; ++i) {
-      const std::string& key = keys_[i];
+      const std::string_view key = keys_[i];
       if (key.size() > r_.ctx_.lim.max_key) continue;  // cannot exist: missing
       const route rt = r_.cluster_.route_key(key);
       if (rt.where == route::kind::remote) {
         auto it = std::find_if(batches.begin(), batches.end(),
                                [&](const auto& b) { return b.first == rt.node; });
-        if (it == batches.end()) it = batches.insert(batches.end(), {rt.node, {}});
+        if (it == batches.end()) {
+          it = batches.insert(batches.end(), {rt.node, {}});
+          it->second.reserve(keys_.size() - i);  // one allocation for the node's keys
+        }
         it->second.push_back(i);
       } else if (r_.local_read(key)) {
         if (const auto v = r_.ctx_.eng.get(key)) add(i, *v);
@@ -52,7 +55,8 @@ class router::mget_run {
     std::sort(one_by_one_.begin(), one_by_one_.end());
     for (const std::size_t i : one_by_one_) {
       if (overflowed_ || error_at_ < i) break;  // the outcome is decided
-      const key_outcome o = co_await r_.run(op::get, keys_[i], {}, put_condition::always);
+      const key_outcome o =
+          co_await r_.run(op::get, std::string(keys_[i]), {}, put_condition::always);
       if (proto::is_error(o.code)) fail(i, o);
       else if (o.code == status::ok) add(i, o.value);
     }
@@ -85,6 +89,9 @@ class router::mget_run {
     } else if (!values || values->size() != at.size()) {
       fail(at.front(), key_outcome{status::internal, {}, "malformed MGET reply from node " + node});
     } else {
+      std::size_t arrived = 0;
+      for (const auto& v : *values) arrived += v ? v->size() : 0;
+      out_.bytes.reserve(out_.bytes.size() + arrived);  // one allocation, not one per doubling
       for (std::size_t j = 0; j < at.size() && !overflowed_; ++j)
         if ((*values)[j]) add(at[j], *(*values)[j]);
     }
@@ -111,7 +118,7 @@ class router::mget_run {
   }
 
   router& r_;
-  std::vector<std::string> keys_;
+  std::vector<std::string_view> keys_;
   mget_values out_;
   std::uint64_t reply_bytes_ = 0;
   bool overflowed_ = false;
@@ -119,7 +126,7 @@ class router::mget_run {
   std::vector<std::size_t> one_by_one_;
 };
 
-asio::awaitable<router::mget_values> router::mget(std::vector<std::string> keys) {
+asio::awaitable<router::mget_values> router::mget(std::vector<std::string_view> keys) {
   mget_run run(*this, std::move(keys));
   co_return co_await run.run();
 }

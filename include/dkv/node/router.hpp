@@ -90,7 +90,8 @@ class router {
   // one forwarded MGET (which the owner bounds by --max-frame as well), the
   // rest are read here or the way get() reads them. Values past --max-frame
   // in all make the outcome TOO_LARGE; errors: the first in key order.
-  boost::asio::awaitable<mget_values> mget(std::vector<std::string> keys);
+  // The keys' bytes are the caller's and must stay put until it returns.
+  boost::asio::awaitable<mget_values> mget(std::vector<std::string_view> keys);
 
   // not_found for get: missing; for put: the condition failed; for del: the
   // key did not exist.
@@ -113,7 +114,7 @@ class router {
   boost::asio::awaitable<void> run_one(request& r);
   // mget()'s parts (router_mget.cpp).
   class mget_run;
-  boost::asio::awaitable<void> mget_into(std::vector<std::string> keys, mget_values& got);
+  boost::asio::awaitable<void> mget_into(std::vector<std::string_view> keys, mget_values& got);
 
   context& ctx_;
   cluster_manager& cluster_;
