@@ -7,14 +7,9 @@
 #include "dkv/disk/file.hpp"
 
 namespace dkv::disk {
-namespace {
-
-constexpr std::uint64_t page_size = 4096;
-
-}  // namespace
 
 std::uint64_t drop_point(std::uint64_t end) noexcept {
-  return end < drop_lag ? 0 : (end - drop_lag) & ~(page_size - 1);
+  return end < drop_lag ? 0 : (end - drop_lag) & ~(page_bytes - 1);
 }
 
 std::error_code write_back_step(int fd, std::uint64_t from, std::uint64_t end) noexcept {

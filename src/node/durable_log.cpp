@@ -113,8 +113,7 @@ void durable_log::write_back_step() {
   // Whole pages only: the next write() goes on in the page that holds the
   // end, and a write() into a page whose writeback is being started waits
   // for that page's lock (0.25-0.5 ms of the loop, docs/PERFORMANCE.md).
-  constexpr std::uint64_t page_bytes = 4096;
-  const std::uint64_t start = writeback_from_, end = file_size_ & ~(page_bytes - 1);
+  const std::uint64_t start = writeback_from_, end = file_size_ & ~(disk::page_bytes - 1);
   writeback_from_ = end;
   // Before any close of this segment on the FIFO helper: the descriptor is
   // still open when this runs. Small steps keep each of the helper's kernel

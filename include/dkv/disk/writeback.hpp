@@ -14,6 +14,11 @@
 
 namespace dkv::disk {
 
+// The page cache's unit: drop points, and the ends of the steps of a file
+// still being appended to (whose last page the next write goes on in),
+// fall on its boundaries.
+inline constexpr std::uint64_t page_bytes = 4096;
+
 // The writeback started for each range has had the time of drop_lag more
 // bytes to finish before that range is dropped.
 inline constexpr std::uint64_t drop_lag = 8u << 20;
