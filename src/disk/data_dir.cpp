@@ -15,6 +15,7 @@ namespace dkv::disk {
 namespace {
 
 constexpr std::string_view segment_prefix = "wal-", segment_suffix = ".log";
+constexpr std::string_view reusable_suffix = ".reuse";
 constexpr std::string_view snapshot_prefix = "snapshot-", snapshot_suffix = ".dat";
 constexpr std::string_view node_state_name = "node.json";
 constexpr std::string_view snapshot_spare_name = "snapshot.spare";
@@ -48,10 +49,12 @@ std::error_code list_data_dir(const std::string& dir, dir_listing& out) {
     std::uint64_t seq = 0;
     if (parse_seq(name, segment_prefix, segment_suffix, seq)) out.segments.push_back(seq);
     else if (parse_seq(name, snapshot_prefix, snapshot_suffix, seq)) out.snapshots.push_back(seq);
+    else if (parse_seq(name, segment_prefix, reusable_suffix, seq)) out.reusable.push_back(seq);
     else if (name.ends_with(".json") && name != node_state_name) out.seed_files.push_back(name);
   }
   std::sort(out.segments.begin(), out.segments.end());
   std::sort(out.snapshots.begin(), out.snapshots.end());
+  std::sort(out.reusable.begin(), out.reusable.end());
   std::sort(out.seed_files.begin(), out.seed_files.end());
   return ec;
 }
@@ -64,6 +67,10 @@ std::string snapshot_path(const std::string& dir, std::uint64_t seq) {
   return numbered(dir, snapshot_prefix, seq, snapshot_suffix);
 }
 
+std::string reusable_path(const std::string& dir, std::uint64_t seq) {
+  return numbered(dir, segment_prefix, seq, reusable_suffix);
+}
+
 std::string node_state_path(const std::string& dir) {
   return dir + "/" + std::string(node_state_name);
 }
@@ -74,6 +81,13 @@ std::string snapshot_spare_path(const std::string& dir) {
 
 std::string wal_spare_path(const std::string& dir) {
   return dir + "/" + std::string(wal_spare_name);
+}
+
+bool room_to_keep(const std::string& dir, const std::string& path) {
+  std::error_code size_ec, room_ec;
+  const auto size = std::filesystem::file_size(path, size_ec);
+  const auto room = std::filesystem::space(dir, room_ec);
+  return !size_ec && !room_ec && room.available >= size;
 }
 
 std::error_code lock_data_dir(const std::string& dir, int& lock_fd) {

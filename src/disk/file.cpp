@@ -1,11 +1,14 @@
 #include "dkv/disk/file.hpp"
 
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <filesystem>
+#include <vector>
 
 namespace dkv::disk {
 namespace {
@@ -16,6 +19,23 @@ std::error_code open_with(const std::string& path, int flags, file& out) {
   const int fd = ::open(path.c_str(), flags | O_CLOEXEC, 0644);
   if (fd < 0) return last_error();
   out = file(fd);
+  return {};
+}
+
+// Writes all of `data` through `write_some(bytes, size, done)` (a write(2)
+// of `size` bytes at `bytes`, `done` written so far), retrying short writes
+// and EINTR.
+template <class WriteSome>
+std::error_code write_fully(std::string_view data, WriteSome write_some) noexcept {
+  std::uint64_t done = 0;
+  while (done < data.size()) {
+    const ssize_t n = write_some(data.data() + done, data.size() - done, done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return last_error();
+    }
+    done += static_cast<std::uint64_t>(n);
+  }
   return {};
 }
 
@@ -39,7 +59,7 @@ std::error_code file::open_overwrite(const std::string& path, file& out) {
 
 std::error_code file::create_preallocated(const std::string& path, std::uint64_t bytes,
                                          file& out) {
-  if (auto ec = open_with(path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND, out)) return ec;
+  if (auto ec = open_with(path, O_WRONLY | O_CREAT | O_TRUNC, out)) return ec;
   // A partial allocation (out of space) would hold blocks the data dir's
   // other files need: give them back.
   if (::fallocate(out.fd(), FALLOC_FL_KEEP_SIZE, 0, static_cast<off_t>(bytes)) != 0)
@@ -57,15 +77,15 @@ void file::close() noexcept {
 }
 
 std::error_code file::write_all(std::string_view data) noexcept {
-  while (!data.empty()) {
-    const ssize_t n = ::write(fd_, data.data(), data.size());
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return last_error();
-    }
-    data.remove_prefix(static_cast<std::size_t>(n));
-  }
-  return {};
+  return write_fully(data, [fd = fd_](const char* p, std::size_t n, std::uint64_t) {
+    return ::write(fd, p, n);
+  });
+}
+
+std::error_code file::write_all_at(std::uint64_t offset, std::string_view data) noexcept {
+  return write_fully(data, [fd = fd_, offset](const char* p, std::size_t n, std::uint64_t done) {
+    return ::pwrite(fd, p, n, static_cast<off_t>(offset + done));
+  });
 }
 
 std::error_code file::read_at(std::uint64_t offset, char* data, std::size_t size,
@@ -110,6 +130,22 @@ std::error_code file::size(std::uint64_t& out) const noexcept {
 
 void drop_cached(int fd, std::uint64_t offset, std::uint64_t length) noexcept {
   ::posix_fadvise(fd, static_cast<off_t>(offset), static_cast<off_t>(length), POSIX_FADV_DONTNEED);
+}
+
+std::optional<std::uint64_t> cached_bytes(const std::string& path) noexcept {
+  file f;
+  std::uint64_t size = 0;
+  if (file::open_read(path, f) || f.size(size)) return std::nullopt;
+  if (size == 0) return 0;
+  void* map = ::mmap(nullptr, size, PROT_READ, MAP_SHARED, f.fd(), 0);
+  if (map == MAP_FAILED) return std::nullopt;
+  const auto page = static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE));
+  std::vector<unsigned char> resident((size + page - 1) / page);
+  const bool known = ::mincore(map, size, resident.data()) == 0;
+  ::munmap(map, size);
+  if (!known) return std::nullopt;
+  return page * static_cast<std::uint64_t>(
+                    std::count_if(resident.begin(), resident.end(), [](auto r) { return r & 1; }));
 }
 
 std::error_code read_file(const std::string& path, std::string& out) {

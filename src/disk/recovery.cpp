@@ -70,15 +70,18 @@ bool load_snapshot(const std::string& path, store::store& into, recovery_report&
 // `bytes`: the buffer the segment is read into, one for all segments (each
 // up to 64 MiB): fresh memory for each would cost a first touch of every
 // page again, slow in a virtual machine.
-std::optional<std::string> replay_segment(const std::string& path, bool is_last,
-                                          store::store& into, const recovery_options& opts,
-                                          recovery_report& report, std::string& bytes) {
+std::optional<std::string> replay_segment(const std::string& dir, std::uint64_t seq,
+                                          bool is_last, store::store& into,
+                                          const recovery_options& opts, recovery_report& report,
+                                          std::string& bytes) {
+  const std::string path = segment_path(dir, seq);
   if (const auto ec = read_file(path, bytes)) return "cannot read " + path + ": " + ec.message();
   report.bytes_replayed += bytes.size();
-  wal::log_reader reader(bytes);
+  auto reader = wal::log_reader::for_segment(bytes, wal::segment_number(seq));
   std::string_view rec;
   for (;;) {
-    switch (reader.next(rec)) {
+    const wal::read_status status = reader.next(rec);
+    switch (status) {
       case wal::read_status::record: {
         const auto e = wal::decode_entry(rec);
         if (!e) {
@@ -93,7 +96,17 @@ std::optional<std::string> replay_segment(const std::string& path, bool is_last,
       }
       case wal::read_status::end:
         return std::nullopt;
+      case wal::read_status::stale_tail:
       case wal::read_status::torn_tail: {
+        // A segment written over an older one's file ends where its records
+        // stop, last or not: what follows is the older segment's (a few
+        // bytes of it, or a trailer, read as a torn tail where a header
+        // should start). A cut record of its own, though, is damage there.
+        if (status == wal::read_status::stale_tail ||
+            (!is_last && reader.recyclable() && !reader.torn_inside_record())) {
+          report.bytes_replayed -= bytes.size() - reader.good_end();
+          return std::nullopt;
+        }
         if (!is_last && !opts.skip_corrupt)
           return "WAL corruption in " + at(path, reader.good_end()) +
                  ": segment ends inside a record but is not the last one";
@@ -157,7 +170,7 @@ std::optional<std::string> recover(const std::string& dir, store::store& into,
     last_seq = std::max(last_seq, seq);
     if (seq < first_segment) continue;
     const bool is_last = i + 1 == listing.segments.size();
-    if (auto err = replay_segment(segment_path(dir, seq), is_last, into, opts, report, bytes))
+    if (auto err = replay_segment(dir, seq, is_last, into, opts, report, bytes))
       return err;
     ++report.segments_replayed;
   }

@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/post.hpp>
@@ -13,10 +14,30 @@
 #include "dkv/disk/data_dir.hpp"
 #include "dkv/disk/writeback.hpp"
 #include "dkv/log/log.hpp"
+#include "dkv/wal/log_format.hpp"
 
 namespace dkv::node {
 
 namespace asio = boost::asio;
+
+namespace {
+
+// Whether the file at `path` begins with a recyclable fragment: only such a
+// file is written over. The reader goes by its first fragment, and would read
+// an older version's 7-byte records as a new segment's own if none of the
+// new ones had reached the disk.
+bool recyclable_file(const std::string& path) {
+  disk::file f;
+  char header[wal::recyclable_header_size];
+  std::size_t got = 0;
+  if (disk::file::open_read(path, f) || f.read_at(0, header, sizeof header, got) ||
+      got != sizeof header)
+    return false;
+  const auto type = static_cast<wal::fragment_type>(header[6]);
+  return type >= wal::fragment_type::recyclable_full && type <= wal::fragment_type::recyclable_last;
+}
+
+}  // namespace
 
 // Invariants: appended_ >= written_ >= synced_. pending_ holds exactly the
 // records appended_ - written_, framed as if written at file offset
@@ -44,13 +65,15 @@ std::string durable_log::create_segment(std::uint64_t seq) {
   // the segment is created here, as a plain file.
   if (spare_.is_open() && std::rename(disk::wal_spare_path(dir_).c_str(), path.c_str()) == 0)
     segment_ = std::move(spare_);
-  else if (const auto ec = disk::file::open_append(path, segment_))
+  else if (const auto ec = disk::file::open_overwrite(path, segment_))
     return "cannot open WAL segment " + path + ": " + ec.message();
   spare_.close();
   prepare_spare();
   segment_seq_ = seq;
   ++segments_since_;
-  writer_ = wal::log_writer(0);
+  // Recyclable records: the spare may be a retired segment's file, whose
+  // records are told from this segment's by the number they carry.
+  writer_ = wal::log_writer::for_segment(wal::segment_number(seq));
   file_size_ = writeback_from_ = 0;
   if (!timer_running_) start_timer();
   return {};
@@ -85,7 +108,7 @@ void durable_log::commit() {
 
 void durable_log::flush() {
   if (pending_.empty() || !segment_.is_open()) return;
-  if (const auto ec = segment_.write_all(pending_)) {
+  if (const auto ec = segment_.write_all_at(file_size_, pending_)) {
     // Cut a partial write back off, so the retry appends whole records.
     segment_.truncate(file_size_);
     if (!failed()) {
@@ -119,9 +142,9 @@ void durable_log::write_back_step() {
   // still open when this runs. Small steps keep each of the helper's kernel
   // calls short (8 MiB steps took about a millisecond each, during which
   // the loop could wait for its CPU). Writeback errors reach the next
-  // fdatasync.
+  // fdatasync. The pages stay cached, for the segment that reuses the file.
   asio::post(helper_, [fd = segment_.fd(), start, end] {
-    (void)disk::write_back_step(fd, start, end);
+    (void)disk::start_writeback(fd, start, end);
   });
 }
 
@@ -184,9 +207,8 @@ std::uint64_t durable_log::roll() {
   // file itself is in the directory for good.
   asio::post(helper_, [this, old, lsn, dir = dir_, ex = ex_] {
     int err = ::fdatasync(old) == 0 ? 0 : errno;
-    // Synced and full: read again only if the node restarts before the
-    // next snapshot retires it. Its pages serve the segments to come.
-    if (err == 0) disk::drop_cached(old);
+    // Its pages stay cached: once a snapshot retires it, a later segment is
+    // written over them (retire_segments).
     ::close(old);
     if (err == 0) err = disk::sync_dir(dir).value();
     asio::post(ex, [this, lsn, err] { on_synced(lsn, err); });
@@ -197,15 +219,59 @@ std::uint64_t durable_log::roll() {
 void durable_log::prepare_spare() {
   if (spare_pending_ || spare_.is_open() || closed_) return;
   spare_pending_ = true;
-  asio::post(helper_, [this, path = disk::wal_spare_path(dir_), ex = ex_] {
-    // Helper thread: touches nothing but the file. A spare that cannot be
+  asio::post(helper_, [this, dir = dir_, ex = ex_] {
+    // Helper thread: touches nothing but the files. A spare that cannot be
     // created is no error: segments are then created on the loop.
     disk::file f;
-    (void)disk::file::create_preallocated(path, segment_limit, f);
+    if (!reuse_retired(dir, f))
+      (void)disk::file::create_preallocated(disk::wal_spare_path(dir), segment_limit, f);
     asio::post(ex, [this, f = std::move(f)]() mutable {
       spare_pending_ = false;
       if (!closed_) spare_ = std::move(f);
     });
+  });
+}
+
+bool durable_log::reuse_retired(const std::string& dir, disk::file& out) {
+  disk::dir_listing listing;
+  if (disk::list_data_dir(dir, listing)) return false;
+  // The most recently written first: the likeliest to be still cached. A
+  // write() into a page that is not would wait for it to be read from disk.
+  std::error_code ignored;
+  for (auto it = listing.reusable.rbegin(); it != listing.reusable.rend(); ++it) {
+    const std::string path = disk::reusable_path(dir, *it);
+    const auto cached = disk::cached_bytes(path);
+    const auto size = std::filesystem::file_size(path, ignored);
+    if (cached && !ignored && *cached >= size && !disk::file::open_overwrite(path, out) &&
+        std::rename(path.c_str(), disk::wal_spare_path(dir).c_str()) == 0)
+      return true;
+    out.close();
+    std::filesystem::remove(path, ignored);
+  }
+  return false;
+}
+
+void durable_log::retire_segments(std::uint64_t below, std::uint64_t keep) {
+  asio::post(helper_, [dir = dir_, below, keep] {
+    // Helper thread: unlinking a 64 MiB file takes the file system
+    // milliseconds. The newest files are kept (their pages are the
+    // likeliest to be cached).
+    disk::dir_listing listing;
+    if (disk::list_data_dir(dir, listing)) return;
+    std::error_code ignored;
+    std::uint64_t kept = 0;
+    const auto keep_or_remove = [&](const std::string& path, const std::string& reusable) {
+      if (kept < keep && recyclable_file(path) && disk::room_to_keep(dir, path)) {
+        ++kept;
+        if (path != reusable) std::filesystem::rename(path, reusable, ignored);
+      } else {
+        std::filesystem::remove(path, ignored);
+      }
+    };
+    for (auto it = listing.segments.rbegin(); it != listing.segments.rend(); ++it)
+      if (*it < below) keep_or_remove(disk::segment_path(dir, *it), disk::reusable_path(dir, *it));
+    for (auto it = listing.reusable.rbegin(); it != listing.reusable.rend(); ++it)
+      keep_or_remove(disk::reusable_path(dir, *it), disk::reusable_path(dir, *it));
   });
 }
 

@@ -1,5 +1,6 @@
 #include "dkv/node/snapshotter.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <utility>
@@ -36,26 +37,21 @@ constexpr std::chrono::microseconds idle_wait_at_most{250};
 // How often the snapshotter looks whether a snapshot is due or asked for.
 constexpr std::chrono::milliseconds check_every{100};
 
-// Deletes the segments and snapshots below `keep_from`, but for the newest
-// such snapshot: that file becomes the spare the next snapshot overwrites
+// Deletes the snapshots below `keep_from`, but for the newest such
+// snapshot: that file becomes the spare the next snapshot overwrites
 // (snapshot_writer), if the file system keeps at least as much room free
 // again (a spare never takes the space that writes need).
-void retire_older(const std::string& dir, std::uint64_t keep_from) {
+void retire_older_snapshots(const std::string& dir, std::uint64_t keep_from) {
   disk::dir_listing listing;
   if (disk::list_data_dir(dir, listing)) return;
   std::error_code ignored;
-  for (const auto seq : listing.segments)
-    if (seq < keep_from) std::filesystem::remove(disk::segment_path(dir, seq), ignored);
   std::uint64_t spare = 0;
   for (const auto seq : listing.snapshots)
     if (seq < keep_from) spare = seq;
   for (const auto seq : listing.snapshots) {
     if (seq >= keep_from) continue;
     const std::string path = disk::snapshot_path(dir, seq);
-    std::error_code size_ec, room_ec;
-    const auto size = std::filesystem::file_size(path, size_ec);
-    const auto room = std::filesystem::space(dir, room_ec);
-    if (seq == spare && !size_ec && !room_ec && room.available >= size)
+    if (seq == spare && disk::room_to_keep(dir, path))
       std::filesystem::rename(path, disk::snapshot_spare_path(dir), ignored);
     else std::filesystem::remove(path, ignored);
   }
@@ -166,9 +162,13 @@ asio::awaitable<void> snapshotter::take() {
   f.close();
   if (ec) co_return fail("cannot publish snapshot", ec);
 
-  // Unlinking a 64 MiB segment takes the file system tens of milliseconds:
-  // the helper does it, off the loop.
-  asio::post(helper_, [dir, seq] { retire_older(dir, seq); });
+  // Unlinking a 64 MiB file takes the file system tens of milliseconds:
+  // the helper does it, off the loop. Of the retired segments, as many as
+  // the log until the next snapshot fills are kept, to be written over.
+  asio::post(helper_, [dir, seq] { retire_older_snapshots(dir, seq); });
+  const std::uint64_t next_log =
+      std::max(ctx_.eng.data().payload_bytes(), min_bytes_) / durable_log::segment_limit;
+  log.retire_segments(seq, next_log + 2);
   ctx_.snapshots.taken++;
   ctx_.snapshots.last_seq = seq;
   ctx_.snapshots.last_entries = w.entries();

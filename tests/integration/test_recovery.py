@@ -16,26 +16,39 @@ import unittest
 from harness import DEL, OK, PUT, NodeTestCase, b, poll, run_node_once
 
 BLOCK = 32768
-HEADER = 7  # crc u32 | length u16 | type u8
 FULL, FIRST, LAST = 1, 2, 4
+RECYCLABLE = range(5, 9)  # FULL, FIRST, MIDDLE, LAST with the segment's number
+
+
+def header_size(data):
+    """Fragment header bytes in a file: crc u32 | length u16 | type u8, and
+    for recyclable fragments (as kv-node writes its segments) | segment u32."""
+    return 11 if len(data) > 6 and data[6] in RECYCLABLE else 7
 
 
 def records(data):
     """[(start, end, payload)] of the complete records at the front of a WAL
-    segment or snapshot (protocol/WAL.md section 2; CRCs are not checked)."""
+    segment or snapshot (protocol/WAL.md section 2), up to the first fragment
+    of another segment (a reused file's older records); CRCs are not checked."""
     out, pos, start, payload = [], 0, 0, b""
-    while pos + HEADER <= len(data):
+    header = header_size(data)
+    number = data[7:11] if header == 11 else None
+    while pos + header <= len(data):
         left = BLOCK - pos % BLOCK
-        if left < HEADER:  # block trailer
+        if left < header:  # block trailer
             pos += left
             continue
         length, kind = int.from_bytes(data[pos + 4:pos + 6], "big"), data[pos + 6]
-        if kind == 0 or pos + HEADER + length > len(data):
+        if number is not None:
+            if kind not in RECYCLABLE or data[pos + 7:pos + 11] != number:
+                break
+            kind -= 4
+        if kind == 0 or pos + header + length > len(data):
             break
         if kind in (FULL, FIRST):
             start, payload = pos, b""
-        payload += data[pos + HEADER:pos + HEADER + length]
-        pos += HEADER + length
+        payload += data[pos + header:pos + header + length]
+        pos += header + length
         if kind in (FULL, LAST):
             out.append((start, pos, payload))
     return out
@@ -197,13 +210,14 @@ class CorruptionTest(RecoveryTestCase):
         self.fill(node, self.values)
         node.kill()
         self.segment = self.last_segment()
+        self.header = header_size(read(self.segment))
         self.recs = records(read(self.segment))
         self.assertEqual(len(self.recs), len(self.values))
 
     def test_flipped_byte_refuses_start_unless_skip_corrupt(self):
         start, end, _ = self.recs[5]
         with open(self.segment, "r+b") as f:
-            f.seek(start + HEADER + 40)
+            f.seek(start + self.header + 40)
             byte = f.read(1)
             f.seek(-1, os.SEEK_CUR)
             f.write(bytes([byte[0] ^ 0x10]))
@@ -382,49 +396,71 @@ class SnapshotTest(RecoveryTestCase):
         self.assertTrue(node.wait_log("(snapshot %d with 3000 entries" % newest))
         self.assert_values(node, expected)
 
-    def test_a_full_segment_leaves_the_page_cache_and_recovers_from_disk(self):
-        """A WAL segment, once full and synced, is dropped from the page
-        cache (its pages then serve the next segment's writes); a restart
-        reads it back from disk. (Snapshots: tests/unit/disk_snapshot_test.)"""
+    def test_retired_segments_are_written_over_by_later_ones(self):
+        """Full segments stay cached; those a snapshot retires are kept as
+        wal-*.reuse, and later segments are written over them from offset 0
+        (the same inode, holding the older records past the new ones'
+        end). After kill -9, recovery reads each segment's own records and
+        no stale one."""
         node = self.start(snapshot_min_bytes=1 << 30)
         if file_system_of(self.data) == "tmpfs":
-            self.skipTest("the data dir is on a tmpfs: no page cache to drop")
-        values = {b"big%03d" % i: (b"%03d" % i) * (1 << 18) for i in range(90)}  # 768 KiB each
-        self.fill(node, values)
+            self.skipTest("the data dir is on a tmpfs: no page cache")
+        big = 1 << 18  # values of 768 KiB
+
+        first = {b"big%03d" % i: (b"%03d" % i) * big for i in range(180)}  # 135 MiB
+        self.fill(node, first)
         segments = numbered(self.data, "wal-*.log")
-        self.assertEqual(len(segments), 2, "67.5 MiB of values fill a 64 MiB segment")
-        full, newest = segments[min(segments)], segments[max(segments)]
-        self.assertGreater(os.path.getsize(full), 63 << 20)
-        self.assertTrue(poll(lambda: cached_bytes(full) <= 64 << 10, timeout=10),
-                        "%d bytes of the full segment still cached" % cached_bytes(full))
-        self.assertGreater(cached_bytes(newest), 0, "the segment being written stays cached")
+        self.assertEqual(len(segments), 3)
+        full = segments[min(segments)]
+        self.assertGreater(cached_bytes(full), os.path.getsize(full) - (1 << 20),
+                           "a full segment stays cached")
+        self.assertEqual(self.resp(node).cmd("BGSAVE"), b"+Background saving started\r\n")
+        self.assertTrue(poll(lambda: self.info(node)["snapshots_taken"] == "1" and
+                             self.info(node)["snapshot_in_progress"] == "0", timeout=30))
+        snapshot = int(self.info(node)["last_snapshot_seq"])
+        kept = poll(lambda: (r := numbered(self.data, "wal-*.reuse")) and
+                    sorted(r) == sorted(segments) and r, timeout=10)
+        self.assertTrue(kept, "retired segments not kept: %r" % os.listdir(self.data))
+        inodes = {os.stat(path).st_ino: (seq, os.path.getsize(path))
+                  for seq, path in kept.items()}
 
+        # The spare made before the retirement comes first, then the retired
+        # segments, the newest first: 210 MiB reach the second of them. The
+        # writes go in steps of 22.5 MiB, each once the next spare is ready
+        # (else a roll makes a plain new segment).
+        second = {b"big%03d" % i: (b"%03d" % (i + 500)) * big for i in range(0, 280)}
+        items = list(second.items())
+        spare = os.path.join(self.data, "wal.spare")
+        for i in range(0, len(items), 30):
+            self.assertTrue(poll(lambda: os.path.exists(spare), timeout=10))
+            self.fill(node, dict(items[i:i + 30]))
         node.kill()
-        node = self.start(snapshot_min_bytes=1 << 30)
-        self.assert_values(node, values, batch=10)
-        self.assertEqual(self.info(node)["keys"], "90")
-
-    def test_the_segment_being_written_keeps_little_in_the_page_cache(self):
-        """As a segment grows, the helper starts its writeback every MiB and
-        drops what lies 8 MiB behind its end (disk/writeback.hpp): of 39 MiB
-        written, about 9 MiB stays cached (under 24 allowed: pages still
-        being written back when dropped stay); a restart after kill -9 reads
-        it all."""
-        node = self.start(snapshot_min_bytes=1 << 30)
-        if file_system_of(self.data) == "tmpfs":
-            self.skipTest("the data dir is on a tmpfs: no page cache to drop")
-        values = {b"mid%03d" % i: (b"%03d" % i) * (1 << 18) for i in range(52)}  # 768 KiB each
-        self.fill(node, values)
         segments = numbered(self.data, "wal-*.log")
-        self.assertEqual(len(segments), 1)
-        segment = segments[max(segments)]
-        self.assertGreater(os.path.getsize(segment), 38 << 20)
-        self.assertTrue(poll(lambda: cached_bytes(segment) < 24 << 20, timeout=10),
-                        "%d bytes of the segment cached" % cached_bytes(segment))
+        reused = {seq: inodes[os.stat(path).st_ino] for seq, path in segments.items()
+                  if os.stat(path).st_ino in inodes}
+        self.assertEqual(sorted(old for old, _ in reused.values()), sorted(kept)[-2:],
+                         "the two newest retired segments written over: %r" % reused)
+        replayed = 0
+        for seq, path in segments.items():
+            if seq < snapshot:
+                continue
+            data = read(path)
+            recs = records(data)
+            replayed += len(recs)
+            if seq in reused:
+                old_size = reused[seq][1]
+                self.assertEqual(len(data), max(old_size, recs[-1][1]))
+                self.assertEqual({entry_key(p) for _, _, p in recs} - set(second), set())
+        self.assertEqual(replayed, len(second))
+        stale = max(reused)  # the last segment, over a full one: mostly older records
+        self.assertGreater(os.path.getsize(segments[stale]) - records(read(segments[stale]))[-1][1],
+                           32 << 20)
 
-        node.kill()
         node = self.start(snapshot_min_bytes=1 << 30)
-        self.assert_values(node, values, batch=10)
+        self.assertTrue(node.wait_log("(snapshot %d with 180 entries, %d records from"
+                                      % (snapshot, replayed)))
+        self.assert_values(node, {**first, **second}, batch=10)
+        self.assertEqual(self.info(node)["keys"], "280")
 
     def test_a_new_segment_is_the_spare_with_its_blocks_allocated(self):
         """wal.spare, prepared by the helper (empty, a segment's worth of

@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -30,9 +31,9 @@ class file {
   // if missing (no truncation: its blocks and cached pages are reused).
   static std::error_code open_overwrite(const std::string& path, file& out);
   static std::error_code open_read(const std::string& path, file& out);
-  // Creates (or empties) the file and opens it for appending, with `bytes`
-  // of disk blocks allocated beyond its end (fallocate KEEP_SIZE; its size
-  // stays 0). Appends into those blocks allocate nothing, so they never
+  // Creates (or empties) the file and opens it for writing from offset 0,
+  // with `bytes` of disk blocks allocated beyond its end (fallocate
+  // KEEP_SIZE; its size stays 0). Appends into those blocks allocate nothing, so they never
   // wait for the file's writeback, which allocates the blocks of appends
   // that have none (ext4 holds the file's block map lock meanwhile). A file
   // system that cannot preallocate (no support, or not that much space)
@@ -57,6 +58,9 @@ class file {
 
   // Writes all of `data` (retrying short writes and EINTR).
   std::error_code write_all(std::string_view data) noexcept;
+  // The same at file offset `offset` (pwrite: the file position is not
+  // used; not for a file opened for appending, where Linux appends).
+  std::error_code write_all_at(std::uint64_t offset, std::string_view data) noexcept;
   // Reads up to `size` bytes at `offset` into `data` (retrying short reads
   // and EINTR); `got` is less than `size` only at the end of the file.
   std::error_code read_at(std::uint64_t offset, char* data, std::size_t size,
@@ -78,6 +82,11 @@ class file {
 // several writers doing that at once slow each other down
 // (docs/PERFORMANCE.md).
 void drop_cached(int fd, std::uint64_t offset = 0, std::uint64_t length = 0) noexcept;
+
+// Bytes of the file at `path` in the page cache, in whole pages (mincore
+// over a read-only mapping, which reads nothing in); nullopt when it cannot
+// tell.
+std::optional<std::uint64_t> cached_bytes(const std::string& path) noexcept;
 
 // Reads a whole file into `out`.
 std::error_code read_file(const std::string& path, std::string& out);

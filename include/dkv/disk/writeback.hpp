@@ -1,13 +1,13 @@
 #pragma once
-// Keeping a file that is written once, front to back, and read only when the
-// node restarts (a WAL segment; a snapshot where direct I/O is not to be
-// had) out of the page cache while it is written: the writeback of each
-// written range is started at once, and what lies more than drop_lag behind
-// the end is dropped (disk::drop_cached says why). Such a file holds about
-// drop_lag of the page cache, more while the disk lags, and its writeback
-// goes in small steps: a later fdatasync finds little left to write instead
-// of a second's worth (which kept the thread calling it on a CPU for
-// milliseconds, PREEMPT_NONE kernels switching only at their tick).
+// Writing back a file as it is written, front to back, in small steps (a WAL
+// segment), and keeping one that is read only when the node restarts (a
+// snapshot where direct I/O is not to be had) out of the page cache
+// meanwhile: the writeback of each written range is started at once, and
+// what lies more than drop_lag behind the end is dropped (disk::drop_cached
+// says why). Such a file holds about drop_lag of the page cache, more while
+// the disk lags. In small steps, a later fdatasync finds little left to
+// write instead of a second's worth (which kept the thread calling it on a
+// CPU for milliseconds, PREEMPT_NONE kernels switching only at their tick).
 
 #include <cstdint>
 #include <system_error>
@@ -26,6 +26,11 @@ inline constexpr std::uint64_t drop_lag = 8u << 20;
 // The page boundary drop_lag behind `end` (0 before that): what a file
 // written up to `end` keeps cached starts there.
 std::uint64_t drop_point(std::uint64_t end) noexcept;
+
+// Starts the writeback of [from, end) and returns at once (sync_file_range
+// WRITE): the small steps of a file that stays cached (a WAL segment, whose
+// pages a later segment reuses).
+std::error_code start_writeback(int fd, std::uint64_t from, std::uint64_t end) noexcept;
 
 // One step of such a file, written from `from` to `end` since the last step (or
 // its start): starts the writeback of [from, end) and returns at once

@@ -7,18 +7,22 @@
 // fdatasync runs on the node's helper thread and posts its result back, so
 // the loop never waits for the disk.
 //
-// The segment's pages leave the page cache as it is written
-// (disk/writeback.hpp): every MiB written, the helper starts its writeback
-// and drops what lies 8 MiB behind (written back by then); a full segment
-// drops the rest after its fdatasync.
+// Every MiB written, the helper starts the segment's writeback
+// (disk/writeback.hpp); its pages stay cached.
 //
-// The next segment is made ready ahead by the helper: wal.spare, empty,
-// with a segment's worth of disk blocks allocated (disk::file::
-// create_preallocated). A new segment is that file renamed, so appends never
-// allocate blocks, and so never wait for the writeback (an everysec
-// fdatasync) that allocates them: on ext4 such a write() waited 5-12 ms for
-// the file's block map lock. Creating and allocating (which may read block
-// bitmaps from disk: 40 ms seen) stay off the loop.
+// The next segment is made ready ahead by the helper as wal.spare: if it
+// can, a segment a snapshot retired (kept as wal-<seq>.reuse, see
+// retire_segments) whose pages are all still cached, else an empty file with
+// a segment's worth of disk blocks allocated (disk::file::
+// create_preallocated). A new segment is that file renamed, and written from
+// offset 0 in recyclable records (protocol/WAL.md), which the reader tells
+// from the retired segment's left behind them. Writing over a retired
+// segment's pages allocates neither pages nor blocks: a fresh page cache
+// page costs the loop's write() most of its time in a virtual machine, and a
+// write() that allocates blocks waits for the writeback (an everysec
+// fdatasync) that holds the file's block map lock (5-12 ms seen on ext4).
+// Creating and allocating (which may read block bitmaps from disk: 40 ms
+// seen) stay off the loop.
 //
 // A failed write() (disk full, I/O error) marks the log failed: waiting
 // writers are told, new writes are refused with the reason, reads go on,
@@ -48,9 +52,9 @@ class durable_log {
   // Bytes written between two page cache steps (see write_back_step).
   static constexpr std::uint64_t writeback_step = 1u << 20;
 
-  // `helper` runs fdatasync and the page cache steps (writeback, drops),
-  // closes retired segments, syncs the directory entries of new ones, and
-  // prepares wal.spare.
+  // `helper` runs fdatasync and the writeback steps, closes full segments,
+  // syncs the directory entries of new ones, prepares wal.spare and keeps or
+  // deletes retired segments.
   durable_log(boost::asio::any_io_executor ex, boost::asio::thread_pool& helper,
               std::string dir, config::fsync_mode mode);
   durable_log(const durable_log&) = delete;
@@ -89,6 +93,11 @@ class durable_log {
   // Starts a new segment now (for a snapshot) and returns its sequence, or
   // 0 when the log has failed (it does not roll then).
   std::uint64_t roll();
+  // A snapshot made the segments below `below` redundant: the helper keeps
+  // the newest `keep` of them and of those kept before as wal-<seq>.reuse
+  // (while the file system has as much room free besides), for later
+  // segments to be written over, and deletes the rest.
+  void retire_segments(std::uint64_t below, std::uint64_t keep);
   std::uint64_t segment_seq() const noexcept { return segment_seq_; }
   // WAL bytes and segments a snapshot would retire: counted since the last
   // reset_since(), plus what add_since() gives back (what recovery replayed,
@@ -110,14 +119,17 @@ class durable_log {
   // Creates segment `seq` and makes it the current one; its directory entry
   // is not synced yet. Error message or empty.
   std::string create_segment(std::uint64_t seq);
-  // Has the helper create wal.spare, unless it is ready or on its way.
+  // Has the helper make wal.spare ready, unless it is ready or on its way.
   void prepare_spare();
+  // Helper thread: opens the newest wal-<seq>.reuse whose pages are all
+  // cached as `out` and renames it wal.spare, deleting those tried before
+  // that are not; false when there is none.
+  static bool reuse_retired(const std::string& dir, disk::file& out);
   void flush();
   // The scheduled group commit: flush, then resume the parked streams.
   void commit();
   // Hands what was written since the last step to the helper's writeback,
-  // once that is writeback_step or more, and drops what lies drop_lag
-  // behind.
+  // once that is writeback_step or more.
   void write_back_step();
   void request_sync();
   void on_synced(std::uint64_t lsn, int err);
