@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -21,6 +22,15 @@ namespace dkv::node {
 namespace asio = boost::asio;
 
 namespace {
+
+// Whether every page of the file at `path` is in the page cache: a write()
+// into a page that is not would wait for it to be read from disk.
+bool fully_cached(const std::string& path) {
+  std::error_code ec;
+  const auto size = std::filesystem::file_size(path, ec);
+  const auto cached = disk::cached_bytes(path);
+  return !ec && cached && *cached >= size;
+}
 
 // Whether the file at `path` begins with a recyclable fragment: only such a
 // file is written over. The reader goes by its first fragment, and would read
@@ -55,6 +65,8 @@ durable_log::durable_log(asio::any_io_executor ex, asio::thread_pool& helper, st
 
 std::string durable_log::open(std::uint64_t seq) {
   if (auto err = create_segment(seq); !err.empty()) return err;
+  // A plain new file, as every first segment: the same rule as for spares.
+  keep_pages_ = cached_log_bytes(dir_) + segment_limit <= reuse_target_ * segment_limit;
   if (const auto ec = disk::sync_dir(dir_)) return "cannot sync data dir: " + ec.message();
   return {};
 }
@@ -63,10 +75,15 @@ std::string durable_log::create_segment(std::uint64_t seq) {
   const std::string path = disk::segment_path(dir_, seq);
   // Without a ready spare (the helper is behind, or the spare was removed),
   // the segment is created here, as a plain file.
-  if (spare_.is_open() && std::rename(disk::wal_spare_path(dir_).c_str(), path.c_str()) == 0)
+  if (spare_.is_open() && std::rename(disk::wal_spare_path(dir_).c_str(), path.c_str()) == 0) {
     segment_ = std::move(spare_);
-  else if (const auto ec = disk::file::open_overwrite(path, segment_))
+    written_over_ += spare_reused_;
+    keep_pages_ = spare_keeps_;
+  } else if (const auto ec = disk::file::open_overwrite(path, segment_)) {
     return "cannot open WAL segment " + path + ": " + ec.message();
+  } else {
+    keep_pages_ = false;
+  }
   spare_.close();
   prepare_spare();
   segment_seq_ = seq;
@@ -142,9 +159,9 @@ void durable_log::write_back_step() {
   // still open when this runs. Small steps keep each of the helper's kernel
   // calls short (8 MiB steps took about a millisecond each, during which
   // the loop could wait for its CPU). Writeback errors reach the next
-  // fdatasync. The pages stay cached, for the segment that reuses the file.
-  asio::post(helper_, [fd = segment_.fd(), start, end] {
-    (void)disk::start_writeback(fd, start, end);
+  // fdatasync.
+  asio::post(helper_, [fd = segment_.fd(), start, end, keep = keep_pages_] {
+    (void)(keep ? disk::start_writeback(fd, start, end) : disk::write_back_step(fd, start, end));
   });
 }
 
@@ -192,6 +209,7 @@ std::uint64_t durable_log::roll() {
   // Unwritten records are framed for the current segment: never roll past them.
   if (failed()) return 0;
   const int old = segment_.release();
+  const bool drop = !keep_pages_;
   const std::uint64_t lsn = written_;
   const std::uint64_t seq = segment_seq_ + 1;
   if (const auto err = create_segment(seq); !err.empty()) {
@@ -205,10 +223,12 @@ std::uint64_t durable_log::roll() {
   // posted for `old` runs before this close, and this runs before any sync
   // of the new segment, so no record of it is reported synced before the
   // file itself is in the directory for good.
-  asio::post(helper_, [this, old, lsn, dir = dir_, ex = ex_] {
+  asio::post(helper_, [this, old, drop, lsn, dir = dir_, ex = ex_] {
     int err = ::fdatasync(old) == 0 ? 0 : errno;
-    // Its pages stay cached: once a snapshot retires it, a later segment is
-    // written over them (retire_segments).
+    // Synced and full: read again only if the node restarts before the
+    // next snapshot retires it. Kept pages wait for a later segment to be
+    // written over them (retire_segments); others serve the next writes.
+    if (err == 0 && drop) disk::drop_cached(old);
     ::close(old);
     if (err == 0) err = disk::sync_dir(dir).value();
     asio::post(ex, [this, lsn, err] { on_synced(lsn, err); });
@@ -219,14 +239,17 @@ std::uint64_t durable_log::roll() {
 void durable_log::prepare_spare() {
   if (spare_pending_ || spare_.is_open() || closed_) return;
   spare_pending_ = true;
-  asio::post(helper_, [this, dir = dir_, ex = ex_] {
+  asio::post(helper_, [this, dir = dir_, ex = ex_, target = reuse_target_ * segment_limit] {
     // Helper thread: touches nothing but the files. A spare that cannot be
     // created is no error: segments are then created on the loop.
     disk::file f;
-    if (!reuse_retired(dir, f))
-      (void)disk::file::create_preallocated(disk::wal_spare_path(dir), segment_limit, f);
-    asio::post(ex, [this, f = std::move(f)]() mutable {
+    const bool reused = reuse_retired(dir, f);
+    if (!reused) (void)disk::file::create_preallocated(disk::wal_spare_path(dir), segment_limit, f);
+    const bool keeps = reused || cached_log_bytes(dir) + segment_limit <= target;
+    asio::post(ex, [this, f = std::move(f), reused, keeps]() mutable {
       spare_pending_ = false;
+      spare_reused_ = reused;
+      spare_keeps_ = keeps;
       if (!closed_) spare_ = std::move(f);
     });
   });
@@ -235,14 +258,11 @@ void durable_log::prepare_spare() {
 bool durable_log::reuse_retired(const std::string& dir, disk::file& out) {
   disk::dir_listing listing;
   if (disk::list_data_dir(dir, listing)) return false;
-  // The most recently written first: the likeliest to be still cached. A
-  // write() into a page that is not would wait for it to be read from disk.
+  // The most recently written first: the likeliest to be still cached.
   std::error_code ignored;
   for (auto it = listing.reusable.rbegin(); it != listing.reusable.rend(); ++it) {
     const std::string path = disk::reusable_path(dir, *it);
-    const auto cached = disk::cached_bytes(path);
-    const auto size = std::filesystem::file_size(path, ignored);
-    if (cached && !ignored && *cached >= size && !disk::file::open_overwrite(path, out) &&
+    if (fully_cached(path) && !disk::file::open_overwrite(path, out) &&
         std::rename(path.c_str(), disk::wal_spare_path(dir).c_str()) == 0)
       return true;
     out.close();
@@ -251,17 +271,35 @@ bool durable_log::reuse_retired(const std::string& dir, disk::file& out) {
   return false;
 }
 
-void durable_log::retire_segments(std::uint64_t below, std::uint64_t keep) {
-  asio::post(helper_, [dir = dir_, below, keep] {
+std::uint64_t durable_log::cached_log_bytes(const std::string& dir) {
+  disk::dir_listing listing;
+  if (disk::list_data_dir(dir, listing)) return 0;
+  std::uint64_t bytes = 0;
+  for (const auto seq : listing.segments)
+    bytes += disk::cached_bytes(disk::segment_path(dir, seq)).value_or(0);
+  for (const auto seq : listing.reusable)
+    bytes += disk::cached_bytes(disk::reusable_path(dir, seq)).value_or(0);
+  return bytes;
+}
+
+void durable_log::retire_segments(std::uint64_t below) {
+  asio::post(helper_, [dir = dir_, below, keep = reuse_target_] {
     // Helper thread: unlinking a 64 MiB file takes the file system
     // milliseconds. The newest files are kept (their pages are the
-    // likeliest to be cached).
+    // likeliest to be cached): at least as many as this snapshot retires,
+    // what the log took since the last one (it went on while the snapshot
+    // was written).
     disk::dir_listing listing;
     if (disk::list_data_dir(dir, listing)) return;
     std::error_code ignored;
+    const auto retired = static_cast<std::uint64_t>(
+        std::lower_bound(listing.segments.begin(), listing.segments.end(), below) -
+        listing.segments.begin());
+    const std::uint64_t keep_at_most = std::max(keep, retired);
     std::uint64_t kept = 0;
     const auto keep_or_remove = [&](const std::string& path, const std::string& reusable) {
-      if (kept < keep && recyclable_file(path) && disk::room_to_keep(dir, path)) {
+      if (kept < keep_at_most && fully_cached(path) && recyclable_file(path) &&
+          disk::room_to_keep(dir, path)) {
         ++kept;
         if (path != reusable) std::filesystem::rename(path, reusable, ignored);
       } else {

@@ -48,6 +48,7 @@ std::string info_text(const context& ctx) {
     << "\r\n# Persistence\r\n"
     << "wal_segment:" << ctx.eng.log().segment_seq() << "\r\n"
     << "wal_bytes_since_snapshot:" << ctx.eng.log().bytes_since() << "\r\n"
+    << "wal_segments_written_over:" << ctx.eng.log().segments_written_over() << "\r\n"
     << "wal_status:" << (ctx.eng.log().failed() ? ctx.eng.log().failure() : "ok") << "\r\n"
     << "recovery_ms:" << ctx.recovery_ms << "\r\n"
     << "snapshots_taken:" << s.taken << "\r\n"

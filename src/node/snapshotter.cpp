@@ -81,7 +81,10 @@ asio::awaitable<void> snapshotter::run() {
     timer_.expires_after(check_every);
     auto [ec] = co_await timer_.async_wait(asio::as_tuple(asio::use_awaitable));
     if (ec || stopped_) co_return;
-    const auto& log = ctx_.eng.log();
+    auto& log = ctx_.eng.log();
+    // The log until the next snapshot, and the segment being written.
+    log.set_reuse_target(
+        std::max(ctx_.eng.data().payload_bytes(), min_bytes_) / durable_log::segment_limit + 2);
     const bool due = disk::snapshot_due(log.bytes_since(), log.segments_since(),
                                         ctx_.eng.data().payload_bytes(), min_bytes_,
                                         durable_log::segment_limit);
@@ -163,12 +166,10 @@ asio::awaitable<void> snapshotter::take() {
   if (ec) co_return fail("cannot publish snapshot", ec);
 
   // Unlinking a 64 MiB file takes the file system tens of milliseconds:
-  // the helper does it, off the loop. Of the retired segments, as many as
-  // the log until the next snapshot fills are kept, to be written over.
+  // the helper does it, off the loop. Retired segments are kept to be
+  // written over (durable_log).
   asio::post(helper_, [dir, seq] { retire_older_snapshots(dir, seq); });
-  const std::uint64_t next_log =
-      std::max(ctx_.eng.data().payload_bytes(), min_bytes_) / durable_log::segment_limit;
-  log.retire_segments(seq, next_log + 2);
+  log.retire_segments(seq);
   ctx_.snapshots.taken++;
   ctx_.snapshots.last_seq = seq;
   ctx_.snapshots.last_entries = w.entries();

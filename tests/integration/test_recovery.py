@@ -434,6 +434,7 @@ class SnapshotTest(RecoveryTestCase):
         for i in range(0, len(items), 30):
             self.assertTrue(poll(lambda: os.path.exists(spare), timeout=10))
             self.fill(node, dict(items[i:i + 30]))
+        self.assertEqual(self.info(node)["wal_segments_written_over"], "2")
         node.kill()
         segments = numbered(self.data, "wal-*.log")
         reused = {seq: inodes[os.stat(path).st_ino] for seq, path in segments.items()

@@ -8,7 +8,13 @@
 // the loop never waits for the disk.
 //
 // Every MiB written, the helper starts the segment's writeback
-// (disk/writeback.hpp); its pages stay cached.
+// (disk/writeback.hpp). A segment written over a retired one's file keeps
+// its pages cached, to be written over again; one in a new file keeps them
+// only while the log's cached pages stay within the reuse target (about a
+// snapshot cycle's log), else drops what lies 8 MiB behind its end and the
+// rest once full and synced: growing the page cache takes memory a virtual
+// machine's host may have to back again, which made such writes 2.5x as
+// costly (docs/PERFORMANCE.md), while dropped pages serve the next writes.
 //
 // The next segment is made ready ahead by the helper as wal.spare: if it
 // can, a segment a snapshot retired (kept as wal-<seq>.reuse, see
@@ -17,8 +23,8 @@
 // create_preallocated). A new segment is that file renamed, and written from
 // offset 0 in recyclable records (protocol/WAL.md), which the reader tells
 // from the retired segment's left behind them. Writing over a retired
-// segment's pages allocates neither pages nor blocks: a fresh page cache
-// page costs the loop's write() most of its time in a virtual machine, and a
+// segment's cached pages allocates neither pages nor blocks: the loop's
+// write() then costs 40% less (SET 1 KiB -P 1, docs/PERFORMANCE.md), and a
 // write() that allocates blocks waits for the writeback (an everysec
 // fdatasync) that holds the file's block map lock (5-12 ms seen on ext4).
 // Creating and allocating (which may read block bitmaps from disk: 40 ms
@@ -94,11 +100,17 @@ class durable_log {
   // 0 when the log has failed (it does not roll then).
   std::uint64_t roll();
   // A snapshot made the segments below `below` redundant: the helper keeps
-  // the newest `keep` of them and of those kept before as wal-<seq>.reuse
-  // (while the file system has as much room free besides), for later
-  // segments to be written over, and deletes the rest.
-  void retire_segments(std::uint64_t below, std::uint64_t keep);
+  // the newest of them whose pages are all cached, and of those kept
+  // before, as many as it retires and at least the reuse target, as
+  // wal-<seq>.reuse (while the file system has as much room free besides),
+  // for later segments to be written over, and deletes the rest.
+  void retire_segments(std::uint64_t below);
+  // The reuse target, in segments: about as many as the log fills between
+  // two snapshots (the snapshotter keeps it up to date).
+  void set_reuse_target(std::uint64_t segments) noexcept { reuse_target_ = segments; }
   std::uint64_t segment_seq() const noexcept { return segment_seq_; }
+  // Segments begun since the start over a retired segment's file.
+  std::uint64_t segments_written_over() const noexcept { return written_over_; }
   // WAL bytes and segments a snapshot would retire: counted since the last
   // reset_since(), plus what add_since() gives back (what recovery replayed,
   // or what a failed snapshot did not retire after all).
@@ -125,6 +137,8 @@ class durable_log {
   // cached as `out` and renames it wal.spare, deleting those tried before
   // that are not; false when there is none.
   static bool reuse_retired(const std::string& dir, disk::file& out);
+  // Helper thread: bytes of the segments and kept files in the page cache.
+  static std::uint64_t cached_log_bytes(const std::string& dir);
   void flush();
   // The scheduled group commit: flush, then resume the parked streams.
   void commit();
@@ -144,6 +158,11 @@ class durable_log {
   disk::file segment_;
   disk::file spare_;  // wal.spare, open once ready
   bool spare_pending_ = false;
+  bool spare_reused_ = false;  // spare_ is a retired segment's file
+  bool spare_keeps_ = false;   // the segment spare_ becomes keeps its pages cached
+  bool keep_pages_ = false;    // the current segment keeps its pages cached
+  std::uint64_t reuse_target_ = 2;
+  std::uint64_t written_over_ = 0;
   std::uint64_t segment_seq_ = 0;
   std::uint64_t file_size_ = 0;  // bytes of the segment known written
   std::uint64_t writeback_from_ = 0;  // bytes of the segment not yet handed to writeback
