@@ -13,7 +13,7 @@
 // only while the log's cached pages stay within the reuse target (about a
 // snapshot cycle's log), else drops what lies 8 MiB behind its end and the
 // rest once full and synced: growing the page cache takes memory a virtual
-// machine's host may have to back again, which made such writes 2.5x as
+// machine's host may have to back again, which made such writes 2.4x as
 // costly (docs/PERFORMANCE.md), while dropped pages serve the next writes.
 //
 // The next segment is made ready ahead by the helper as wal.spare: if it
