@@ -43,8 +43,7 @@ bool recyclable_file(const std::string& path) {
   if (disk::file::open_read(path, f) || f.read_at(0, header, sizeof header, got) ||
       got != sizeof header)
     return false;
-  const auto type = static_cast<wal::fragment_type>(header[6]);
-  return type >= wal::fragment_type::recyclable_full && type <= wal::fragment_type::recyclable_last;
+  return wal::is_recyclable(static_cast<std::uint8_t>(header[6]));
 }
 
 }  // namespace

@@ -27,8 +27,7 @@ bool all_zero(std::string_view bytes) noexcept {
 
 log_reader log_reader::for_segment(std::string_view file, std::uint32_t segment) noexcept {
   log_reader reader(file);
-  const std::uint8_t type = file.size() > 6 ? static_cast<unsigned char>(file[6]) : 0;
-  if (type >= type_recyclable_full && type < type_recyclable_full + 4) {
+  if (file.size() > 6 && is_recyclable(static_cast<unsigned char>(file[6]))) {
     reader.header_size_ = recyclable_header_size;
     common::store_u32_be(reader.segment_, segment);
   }

@@ -33,11 +33,12 @@ class file {
   static std::error_code open_read(const std::string& path, file& out);
   // Creates (or empties) the file and opens it for writing from offset 0,
   // with `bytes` of disk blocks allocated beyond its end (fallocate
-  // KEEP_SIZE; its size stays 0). Appends into those blocks allocate nothing, so they never
-  // wait for the file's writeback, which allocates the blocks of appends
-  // that have none (ext4 holds the file's block map lock meanwhile). A file
-  // system that cannot preallocate (no support, or not that much space)
-  // gets a plain empty file: only an error opening it is returned.
+  // KEEP_SIZE; its size stays 0). Appends into those blocks allocate
+  // nothing, so they never wait for the file's writeback, which allocates
+  // the blocks of appends that have none (ext4 holds the file's block map
+  // lock meanwhile). A file system that cannot preallocate (no support, or
+  // not that much space) gets a plain empty file: only an error opening it
+  // is returned.
   static std::error_code create_preallocated(const std::string& path, std::uint64_t bytes,
                                              file& out);
 

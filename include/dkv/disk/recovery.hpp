@@ -3,10 +3,10 @@
 // snapshot, then every WAL segment it does not cover, applied
 // last-writer-wins into a store. A torn tail of the last segment is
 // truncated; a segment written over a retired one's file ends where the
-// older records begin; corruption anywhere else stops recovery with a message naming
-// the file and offset, unless skip_corrupt is set (then the damaged block
-// is skipped and counted); so does a damaged snapshot. Leftover temporary
-// snapshot files of a crash are removed.
+// older records begin; corruption anywhere else stops recovery with a
+// message naming the file and offset, unless skip_corrupt is set (then the
+// damaged block is skipped and counted); so does a damaged snapshot.
+// Leftover temporary snapshot files of a crash are removed.
 
 #include <cstdint>
 #include <optional>

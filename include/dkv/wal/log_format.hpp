@@ -43,6 +43,13 @@ enum class fragment_type : std::uint8_t {
   recyclable_last = 8,
 };
 
+// Whether a fragment type byte is a recyclable one's; that of a file's first
+// fragment says which kind of header the whole file holds.
+constexpr bool is_recyclable(std::uint8_t type) noexcept {
+  return type >= static_cast<std::uint8_t>(fragment_type::recyclable_full) &&
+         type <= static_cast<std::uint8_t>(fragment_type::recyclable_last);
+}
+
 // The segment number recyclable fragments carry: the low 32 bits of the
 // segment's sequence (segments 2^32 apart would not be told apart).
 constexpr std::uint32_t segment_number(std::uint64_t seq) noexcept {
